@@ -1,0 +1,118 @@
+"""curate's command line. Errors are one plain sentence and exit code 2; --debug shows the traceback."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from curate import __version__
+from curate.config import ConfigError, load_config
+from curate.ingest import InputError
+from curate.publish import OutputError
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
+
+FORMATS = [
+    ("OpenAI chat JSONL", '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}'),
+    ("OpenAI tool calls", '{"messages": [..., {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": "{}"}}]}], "tools": [...]}'),
+    ("OpenAI preference (DPO)", '{"input": {"messages": [...]}, "preferred_output": [{"role": "assistant", ...}], "non_preferred_output": [...]}'),
+    ("ShareGPT", '{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]}'),
+    ("Alpaca (JSON array or JSONL)", '{"instruction": "Translate", "input": "Bonjour", "output": "Hello"}'),
+    ("prompt/completion", '{"prompt": "2+2=", "completion": "4"}'),
+    ("input/output, question/answer", '{"input": "...", "output": "..."}'),
+    ("preference pairs", '{"prompt": "...", "chosen": "...", "rejected": "..."}  (strings or message lists)'),
+    ("KTO", '{"messages": [...], "label": true}'),
+    ("OpenAssistant trees", '{"message_tree_id": "...", "prompt": {"role": "prompter", "text": "...", "replies": [...]}}'),
+    ("self-instruct tasks", '{"instruction": "...", "instances": [{"input": "", "output": "..."}]}'),
+    ("classification", '{"text": "My card was charged twice", "label": "billing"}'),
+    ("CSV / TSV / Parquet", "headers text,label | input,output | question,answer | prompt,completion, or [[ingest.columns]]"),
+    ("plain text", ".txt / .md files become one text record each; a JSONL line that is a bare string too"),
+    ("compressed", "any of the above as .gz; a .zip of exports (members read in place, unsafe paths refused)"),
+]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="curate", description="Turn messy exports into a fine-tuning dataset people can trust.")
+    p.add_argument("--version", action="version", version=f"curate {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="curate a folder of exports into a dataset",
+                         description="Ingest SRC, run every stage, publish the dataset to --out.")
+    run.add_argument("src", type=Path, help="folder (or single file) of raw exports")
+    run.add_argument("--out", type=Path, default=Path("curated"), help="output folder (default: ./curated)")
+    run.add_argument("--config", type=Path, help="curate.toml to use (default: ./curate.toml or [tool.curate] in ./pyproject.toml)")
+    run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("--no-prefect", action="store_true",
+                     help="run the stages directly, without starting Prefect's temporary server (same outputs)")
+    run.add_argument("--seed", type=int, help="override split.seed")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sub.add_parser("formats", help="list the export formats curate reads, with an example of each")
+    return p
+
+
+def _summary(out: Path, seconds: float) -> str:
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    lines = [f"{'stage':<14}{'in':>9}{'kept':>9}{'rejected':>10}"]
+    for s in m["stages"]:
+        lines.append(f"{s['stage']:<14}{s['records_in']:>9}{s['kept']:>9}{s['rejected']:>10}")
+    lines.append("")
+    for name, c in m["datasets"].items():
+        lines.append(f"{name:<14} train {c['train']:>7}   validation {c['validation']:>6}   -> {out / name}")
+    a = m["accounting"]
+    lines.append(f"\n{a['records_in']} records in = {a['published']} published + {a['rejected']} rejected "
+                 f"(see {out / 'rejects.jsonl'}); {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if args.seed is not None:
+        cfg.split.seed = args.seed
+    start = time.perf_counter()
+    if args.no_prefect:
+        from curate.pipeline import run_pipeline
+
+        run_pipeline(args.src, args.out, cfg, force=args.force, progress=not args.quiet)
+    else:
+        from curate.publish import check_output
+
+        check_output(args.out, args.force)  # before paying for Prefect's start-up
+        if not args.src.exists():
+            raise InputError(f"Input {args.src} does not exist.")
+        from flows.curate_flow import curate_flow
+
+        state = curate_flow(str(args.src), str(args.out), cfg.model_dump(mode="json"), args.force,
+                            not args.quiet, return_state=True)
+        state.result()  # re-raises the stage's exception
+    print(_summary(args.out, time.perf_counter() - start))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "formats":
+            for name, example in FORMATS:
+                print(f"{name}\n    {example}")
+            return EXIT_OK
+        return _run(args)
+    except (ConfigError, InputError, OutputError) as exc:
+        if args.debug:
+            raise
+        print(f"curate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("curate: interrupted; nothing was published.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

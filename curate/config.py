@@ -1,0 +1,99 @@
+"""One pydantic config, loaded from curate.toml or [tool.curate] in pyproject.toml. Every default has a reason."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message is one plain sentence for the user."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ColumnMapping(_Section):
+    glob: str = Field(description="which tabular files (CSV/TSV/Parquet) this mapping applies to, e.g. 'tickets/*.csv'")
+    columns: dict[str, str] = Field(
+        description="canonical field -> header in the file, e.g. {text = 'Body', label = 'Queue'}"
+    )
+
+
+class IngestConfig(_Section):
+    exclude: list[str] = Field(
+        default=["README*", "SOURCE.md", "LICENSE*", "dataset_info.json", ".*"],
+        description="file name globs skipped on purpose: documentation that lives beside the exports is not data",
+    )
+    fallback_encoding: str = Field(
+        default="cp1252",
+        description="tried after utf-8 and utf-8-sig: Windows spreadsheet exports are the usual non-UTF-8 source",
+    )
+    columns: list[ColumnMapping] = Field(
+        default_factory=list, description="explicit column mappings for tabular files whose headers are not standard"
+    )
+
+
+class DedupConfig(_Section):
+    ignore_case: bool = Field(
+        default=False, description="case often carries meaning (code, names); turn on for chatty exports"
+    )
+
+
+class SplitConfig(_Section):
+    validation_fraction: float = Field(
+        default=0.1, ge=0.0, lt=1.0, description="10% held out is the usual default for fine-tuning evaluation"
+    )
+    seed: int = Field(default=0, description="fixed so that reruns give the same split")
+
+
+class Config(_Section):
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return f"{where}: {err['msg']}"
+
+
+def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin} is invalid at {_first_error(exc)}.") from None
+
+
+def load_config(path: Path | None = None, search_dir: Path | None = None) -> Config:
+    """Load an explicit file, else ./curate.toml, else [tool.curate] in ./pyproject.toml, else defaults."""
+    search_dir = search_dir or Path.cwd()
+    if path is None:
+        if (search_dir / "curate.toml").is_file():
+            path = search_dir / "curate.toml"
+        elif (search_dir / "pyproject.toml").is_file():
+            data = _read_toml(search_dir / "pyproject.toml")
+            section = data.get("tool", {}).get("curate")
+            if section is not None:
+                return config_from_dict(section, "[tool.curate] in pyproject.toml")
+    if path is None:
+        return Config()
+    if not path.is_file():
+        raise ConfigError(f"Config file {path} does not exist.")
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("curate", {})
+    return config_from_dict(data, str(path))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML ({exc}).") from None
+    except OSError as exc:
+        raise ConfigError(f"Config file {path} cannot be read ({exc.strerror}).") from None

@@ -1,0 +1,49 @@
+"""Exact dedup: records whose normalised content is identical; the first by provenance order is kept."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from typing import Any
+
+from curate.config import DedupConfig
+from curate.records import Record, Reject, StageResult
+
+STAGE = "exact_dedup"
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(value: Any, ignore_case: bool) -> Any:
+    if isinstance(value, str):
+        text = _SPACE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+        return text.casefold() if ignore_case else text
+    if isinstance(value, dict):
+        return {k: _norm(v, ignore_case) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_norm(v, ignore_case) for v in value]
+    return value
+
+
+def exact_key(record: Record, ignore_case: bool = False) -> str:
+    """NFKC, whitespace runs collapsed, optional casefold: records differing only by spacing share a key."""
+    blob = json.dumps(_norm(record.content(), ignore_case), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def dedup_exact(records: list[Record], cfg: DedupConfig) -> StageResult:
+    seen: dict[str, Record] = {}
+    kept: list[Record] = []
+    rejected: list[Reject] = []
+    for rec in records:
+        key = exact_key(rec, cfg.ignore_case)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = rec
+            kept.append(rec)
+        else:
+            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE, duplicate_of=first.id,
+                                   reason=f"exact duplicate of {first.provenance.where()}"))
+    stats = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
+             "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0}
+    return StageResult(kept, rejected, stats)

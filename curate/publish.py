@@ -1,0 +1,199 @@
+"""Publish: split, write each dataset in the format fine-tuning tools load as is, write rejects and the manifest.
+
+Everything goes to a temporary folder beside --out first and is renamed into place at the end, so a crash never
+leaves a half-written dataset behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from curate import __version__
+from curate.config import Config
+from curate.records import Message, Record, Reject, StageResult
+
+PACKAGES = ["datasets", "pyarrow", "pydantic", "pandas", "polars", "jsonschema", "presidio-analyzer",
+            "sentence-transformers", "datasketch", "torch", "peft", "transformers", "prefect"]
+
+
+class OutputError(Exception):
+    """The output folder cannot be used; the message is one plain sentence."""
+
+
+class AccountingError(RuntimeError):
+    """Records went missing: in != published + rejected. Always a bug, never ignored."""
+
+
+def check_output(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"Output {out} exists and is not a folder.")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputError(f"Output folder {out} is not empty; pass --force to replace it.")
+
+
+def dataset_name(rec: Record) -> str:
+    """Which published dataset a record joins: one per fine-tuning shape, so each file has uniform rows."""
+    if rec.kind in ("chat", "instruction"):
+        return "kto" if isinstance(rec.label, bool) else "sft"
+    return rec.kind
+
+
+def _msgs(msgs: list[Message] | None) -> list[dict[str, Any]]:
+    return [m.model_dump(exclude_none=True) for m in msgs or []]
+
+
+def to_row(rec: Record) -> dict[str, Any]:
+    """The record in its kind's natural fine-tuning format (OpenAI messages; TRL preference/KTO columns)."""
+    name = dataset_name(rec)
+    if name == "sft":
+        row: dict[str, Any] = {"messages": _msgs(rec.messages)}
+    elif name == "kto":
+        msgs = _msgs(rec.messages)
+        row = {"prompt": msgs[:-1], "completion": msgs[-1:], "label": rec.label}
+    elif name == "preference":
+        row = {"prompt": _msgs(rec.prompt), "chosen": _msgs(rec.chosen), "rejected": _msgs(rec.rejected)}
+    elif name == "classification":
+        row = {"text": rec.text, "label": rec.label}
+    else:
+        row = {"text": rec.text}
+    if rec.tools:
+        row["tools"] = rec.tools
+    return row
+
+
+def split(records: list[Record], fraction: float, seed: int) -> tuple[list[Record], list[Record]]:
+    """Deterministic: rank by a seeded hash of the id, the lowest ranks go to validation; order is kept."""
+    if fraction <= 0 or len(records) < 2:
+        return records, []
+    n_val = min(len(records) - 1, max(1, math.floor(len(records) * fraction)))
+    rank = sorted(records, key=lambda r: hmac.new(str(seed).encode(), r.id.encode(), hashlib.sha256).digest())
+    val_ids = {id(r) for r in rank[:n_val]}
+    return [r for r in records if id(r) not in val_ids], [r for r in records if id(r) in val_ids]
+
+
+def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def _arrow_rows(recs: list[Record]) -> list[dict[str, Any]]:
+    # Tool schemas differ per tool, which Arrow cannot type as one struct: keep them as a JSON string there.
+    rows = []
+    for r in recs:
+        row = {"id": r.id, **to_row(r)}
+        if "tools" in row:
+            row["tools"] = json.dumps(row["tools"], ensure_ascii=False)
+        rows.append(row)
+    return rows
+
+
+def _write_dataset(folder: Path, splits: dict[str, list[Record]]) -> None:
+    import datasets
+    import pyarrow.parquet as pq
+
+    datasets.disable_progress_bars()  # curate draws its own progress; one bar per shard is noise
+    folder.mkdir(parents=True)
+    dd = {}
+    for split_name, recs in splits.items():
+        _jsonl(folder / f"{split_name}.jsonl", [to_row(r) for r in recs])
+        ds = datasets.Dataset.from_list(_arrow_rows(recs)) if recs else datasets.Dataset.from_dict({"id": []})
+        # A content-derived fingerprint (datasets would pick a random one) keeps save_to_disk byte-identical.
+        fp = hashlib.sha256("".join(r.id for r in recs).encode()).hexdigest()[:16]
+        ds = datasets.Dataset(ds.data, info=ds.info, split=datasets.NamedSplit(split_name), fingerprint=fp)
+        pq.write_table(ds.data.table, folder / f"{split_name}.parquet")
+        dd[split_name] = ds
+    datasets.DatasetDict(dd).save_to_disk(str(folder / "dataset"))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+@dataclass
+class PublishSummary:
+    out: str
+    records_in: int
+    published: int
+    rejected: int
+    datasets: dict[str, dict[str, int]]
+    stages: list[dict[str, Any]]
+
+
+def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: Path, cfg: Config,
+            force: bool = False) -> PublishSummary:
+    check_output(out, force)
+    rejects: list[Reject] = [r for _, res in stages for r in res.rejected]
+    records_in = int(stages[0][1].stats["records_in"])
+    if records_in != len(records) + len(rejects):
+        raise AccountingError(f"accounting broken: {records_in} records in, {len(records)} published, "
+                              f"{len(rejects)} rejected")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        groups: dict[str, list[Record]] = {}
+        for rec in records:
+            groups.setdefault(dataset_name(rec), []).append(rec)
+        counts: dict[str, dict[str, int]] = {}
+        for name in sorted(groups):
+            train, val = split(groups[name], cfg.split.validation_fraction, cfg.split.seed)
+            _write_dataset(tmp / name, {"train": train, "validation": val})
+            counts[name] = {"train": len(train), "validation": len(val)}
+        with (tmp / "rejects.jsonl").open("w", encoding="utf-8") as f:
+            for rej in rejects:
+                f.write(rej.model_dump_json(exclude_none=True) + "\n")
+        stage_rows = [{"stage": name, **{k: res.stats[k] for k in ("records_in", "kept", "rejected")},
+                       "rejects_by_reason": _reason_counts(res.rejected), "stats": res.stats}
+                      for name, res in stages]
+        inputs = sorted({(r.provenance.source, r.provenance.sha256) for r in [*records, *rejects]})
+        manifest = {
+            "curate_version": __version__,
+            "inputs": [{"source": s, "sha256": h} for s, h in inputs],
+            "config": cfg.model_dump(mode="json"),
+            "packages": _versions(),
+            "stages": stage_rows,
+            "datasets": counts,
+            "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": _sha256(p)}
+                        for p in sorted(tmp.rglob("*")) if p.is_file()],
+            "accounting": {"records_in": records_in, "published": len(records), "rejected": len(rejects),
+                           "balanced": True},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows)
+
+
+def _reason_counts(rejects: list[Reject]) -> dict[str, int]:
+    """Group reasons by their rule, not by the record they name (duplicate reasons carry a locator)."""
+    counts: dict[str, int] = {}
+    for r in rejects:
+        key = r.reason.split(" of ")[0] if r.duplicate_of else r.reason
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
