@@ -69,7 +69,7 @@ def _plain(exc: Exception) -> str:
     return "invalid record"
 
 
-def ingest(src: Path, cfg: Config, progress: bool = True) -> StageResult:
+def _check_input(src: Path) -> None:
     if not src.exists():
         raise InputError(f"Input {src} does not exist.")
     if src.is_dir():
@@ -77,23 +77,32 @@ def ingest(src: Path, cfg: Config, progress: bool = True) -> StageResult:
             next(src.iterdir(), None)
         except PermissionError:
             raise InputError(f"Input folder {src} cannot be read (permission denied).") from None
-    kept: list[Record] = []
-    rejected: list[Reject] = []
-    stats: Counter[str] = Counter()
-    skipped: list[str] = []
-    for entry in tqdm(list(iter_sources(src, cfg.ingest.exclude)), desc="ingest", unit="file", disable=not progress):
+
+
+def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
+                progress: bool = False) -> Iterator[Record | Reject]:
+    """Stream Records and Rejects file by file; memory stays flat for JSONL/CSV/Parquet of any size."""
+    _check_input(src)
+    stats = Counter() if stats is None else stats
+    entries = list(iter_sources(src, cfg.ingest.exclude))
+    for entry in tqdm(entries, desc="ingest", unit="file", disable=not progress):
         if isinstance(entry, tuple):
-            skipped.append(entry[0])
+            stats["files_skipped"] += 1
             continue
         stats["files"] += 1
         for out in _records(entry, cfg):
             if isinstance(out, Record):
-                kept.append(out)
                 stats[f"format.{out.metadata.get('format', 'unknown')}"] += 1
-            else:
-                rejected.append(out)
+            yield out
+
+
+def ingest(src: Path, cfg: Config, progress: bool = True) -> StageResult:
+    kept: list[Record] = []
+    rejected: list[Reject] = []
+    stats: Counter[str] = Counter()
+    for out in iter_ingest(src, cfg, stats, progress):
+        (kept if isinstance(out, Record) else rejected).append(out)
     if not kept and not rejected:
-        raise InputError(f"Input {src} holds no files to read.")
-    stats.update(records_in=len(kept) + len(rejected), kept=len(kept), rejected=len(rejected),
-                 files_skipped=len(skipped))
+        raise InputError(f"Input {src} holds no files curate can read.")
+    stats.update(records_in=len(kept) + len(rejected), kept=len(kept), rejected=len(rejected))
     return StageResult(kept, rejected, dict(stats))
