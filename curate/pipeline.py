@@ -10,6 +10,7 @@ from curate.dedup_exact import dedup_exact
 from curate.ingest import ingest
 from curate.publish import PublishSummary, check_output, publish
 from curate.records import StageResult
+from curate.validate import validate
 
 StageCall = Callable[..., Any]
 
@@ -24,6 +25,8 @@ def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, prog
     stages: list[tuple[str, StageResult]] = []
     ingested: StageResult = call("ingest", ingest, src, cfg, progress)
     stages.append(("ingest", ingested))
-    deduped: StageResult = call("exact_dedup", dedup_exact, ingested.kept, cfg.dedup)
+    validated: StageResult = call("validate", validate, ingested.kept, cfg.validate_)
+    stages.append(("validate", validated))
+    deduped: StageResult = call("exact_dedup", dedup_exact, validated.kept, cfg.dedup)
     stages.append(("exact_dedup", deduped))
     return call("publish", publish, deduped.kept, stages, out, cfg, force)

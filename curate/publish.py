@@ -165,7 +165,8 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
             for rej in rejects:
                 f.write(rej.model_dump_json(exclude_none=True) + "\n")
         stage_rows = [{"stage": name, **{k: res.stats[k] for k in ("records_in", "kept", "rejected")},
-                       "rejects_by_reason": _reason_counts(res.rejected), "stats": res.stats}
+                       "rejects_by_reason": _reason_counts(res.rejected), "stats": res.stats,
+                       **({"details": res.details} if res.details else {})}
                       for name, res in stages]
         inputs = sorted({(r.provenance.source, r.provenance.sha256) for r in [*records, *rejects]})
         manifest = {
@@ -195,5 +196,7 @@ def _reason_counts(rejects: list[Reject]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in rejects:
         key = r.reason.split(" of ")[0] if r.duplicate_of else r.reason
+        if r.stage == "validate":  # "rule at /pointer: detail; ..." -> the rules only
+            key = ", ".join(sorted({part.split(" at ")[0].strip() for part in key.split(";")}))
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -88,6 +88,7 @@ class StageResult:
     kept: list[Record]
     rejected: list[Reject]
     stats: dict[str, float | int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # for the report: examples, distributions
 
 
 def _normalise(value: Any) -> Any:

@@ -44,7 +44,7 @@ def _records(src: Source, cfg: Config) -> Iterator[Record | Reject]:
                     continue
                 try:
                     value = map_columns(item.value, mapping) if tabular else item.value
-                    yield from normalise(value, prov)
+                    yield from normalise(value, prov, tabular)
                 except (ShapeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
                     if tabular and mapping is None and item.locator.startswith("row 1") and "unknown shape" in str(exc):
                         # One header decides every row: refuse the file once instead of once per row.

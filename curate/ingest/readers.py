@@ -61,7 +61,7 @@ def read_jsonl(stream: BinaryIO, fallback: str) -> Iterator[Item]:
             yield Item(loc, error=f"undecodable bytes (not utf-8 nor {fallback})")
             continue
         try:
-            yield Item(loc, json.loads(text), encoding=_enc(enc))
+            yield Item(loc, json.loads(text.rstrip("\r\n")), encoding=_enc(enc))
         except json.JSONDecodeError as exc:
             yield Item(loc, error=f"invalid JSON ({exc.msg} at column {exc.colno})", encoding=_enc(enc))
 

@@ -22,6 +22,23 @@ HEADER_ALIASES = {
 }
 
 
+# Fields each format defines; anything else on a JSON record is reported (validation rule unexpected_field).
+KNOWN_FIELDS = {
+    "openai-chat": {"messages", "tools", "parallel_tool_calls", "functions", "metadata"},
+    "kto": {"messages", "label", "tools", "system"},
+    "sharegpt": {"conversations", "tools", "system"},
+    "openai-preference": {"input", "preferred_output", "non_preferred_output", "tools", "metadata"},
+    "preference": {"prompt", "chosen", "rejected", "conversations", "messages", "system", "tools", "score_chosen",
+                   "score_rejected"},
+    "alpaca": {"instruction", "input", "output", "system", "history"},
+    "prompt-completion": {"prompt", "completion", "system", "history"},
+    "prompt-response": {"prompt", "response", "system", "history"},
+    "input-output": {"input", "output", "system", "history"},
+    "question-answer": {"question", "answer", "system", "history"},
+}
+ALWAYS_ALLOWED = {"id", "source", "lang", "language", "split", "meta", "metadata", "category"}
+
+
 class ShapeError(ValueError):
     """The value is not a shape curate reads; the message is a plain reason."""
 
@@ -152,7 +169,7 @@ def oasst_paths(tree: dict[str, Any]) -> list[tuple[str, list[Message]]]:
     return out
 
 
-def normalise(value: Any, prov: Provenance) -> list[Record]:
+def normalise(value: Any, prov: Provenance, tabular: bool = False) -> list[Record]:
     """One parsed value -> one or more Records (OASST trees and self-instruct tasks give several)."""
     if isinstance(value, str):
         return [Record(kind="text", text=value, provenance=prov).with_id()]
@@ -164,7 +181,9 @@ def normalise(value: Any, prov: Provenance) -> list[Record]:
         meta["source_id"] = str(keys["id"])
 
     def one(fmt: str, **payload: Any) -> list[Record]:
-        return [Record(**payload, metadata={**meta, "format": fmt}, provenance=prov).with_id()]
+        extra = sorted(str(k) for k in keys if k not in KNOWN_FIELDS.get(fmt, keys) and k not in ALWAYS_ALLOWED)
+        md = {**meta, "format": fmt, **({"unexpected_fields": extra} if extra and not tabular else {})}
+        return [Record(**payload, metadata=md, provenance=prov).with_id()]
 
     if isinstance(keys.get("prompt"), dict) and "message_tree_id" in keys:
         records = []
