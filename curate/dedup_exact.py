@@ -9,6 +9,7 @@ from typing import Any
 
 from curate.config import DedupConfig
 from curate.records import Record, Reject, StageResult
+from curate.views import source_split
 
 STAGE = "exact_dedup"
 _SPACE = re.compile(r"\s+")
@@ -44,6 +45,10 @@ def dedup_exact(records: list[Record], cfg: DedupConfig) -> StageResult:
         else:
             rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE, duplicate_of=first.id,
                                    reason=f"exact duplicate of {first.provenance.where()}"))
+    by_id = {r.id: r for r in kept}
+    cross = sum(1 for r in rejected if None not in (a := source_split(r.provenance.source),
+                                                    b := source_split(by_id[r.duplicate_of].provenance.source)) and a != b)
     stats = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
-             "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0}
+             "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
+             "leakage.exact_cross_split_pairs": cross}
     return StageResult(kept, rejected, stats)

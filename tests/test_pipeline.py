@@ -17,15 +17,20 @@ PII = "Ada Lovelace ada@example.org"
 def exports(tmp_path) -> Path:
     src = tmp_path / "exports"
     src.mkdir()
-    chats = [{"messages": [{"role": "user", "content": f"Question {i} from {PII}"},
-                           {"role": "assistant", "content": f"Answer {i}"}]} for i in range(12)]
+    topics = ["router firmware", "invoice totals", "password resets", "shipping delays", "printer drivers",
+              "VAT numbers", "annual plans", "refund windows", "two-factor codes", "mesh networks", "API keys",
+              "data exports"]
+    chats = [{"messages": [{"role": "user", "content": f"{PII} asks how {t} work here"},
+                           {"role": "assistant", "content": f"Here is how {t} work: see the {t} guide."}]}
+             for t in topics]
     lines = [json.dumps(c) for c in chats]
-    lines.append(json.dumps(chats[0]).replace("Question 0", "Question   0"))  # whitespace-only duplicate
+    lines.append(json.dumps(chats[0]).replace("asks how", "asks   how"))  # whitespace-only duplicate
     lines.append('{"messages": [' + PII)  # broken line
     (src / "chats.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (src / "tickets.csv").write_text("text,label\n" + "".join(f"ticket {i},billing\n" for i in range(6)), encoding="utf-8")
+    (src / "tickets.csv").write_text("text,label\n" + "".join(f"{t} broke,billing\n" for t in topics[:6]), encoding="utf-8")
     (src / "pairs.jsonl").write_text("".join(
-        json.dumps({"prompt": f"p{i}", "chosen": "good", "rejected": "bad"}) + "\n" for i in range(4)), encoding="utf-8")
+        json.dumps({"prompt": f"Explain {t}", "chosen": f"{t} explained well", "rejected": "no"}) + "\n"
+        for t in topics[6:10]), encoding="utf-8")
     return src
 
 

@@ -41,9 +41,13 @@ def test_planted_problems_are_rejected_where_the_readme_says(curated):
         ("exact_dedup", "support/chats_2026-10.jsonl", "line 7", "exact duplicate of support/chats_2026-10.jsonl line 3"),
         ("exact_dedup", "support/chats_2026-10.jsonl", "line 12", "exact duplicate of support/chats_2026-10.jsonl line 5"),
         ("exact_dedup", "tickets/tickets_export.csv", "row 44", "exact duplicate of tickets/tickets_export.csv row 30"),
+        ("near_dedup", "support/chats_2026-10.jsonl", "line 20", "near duplicate"),
+        ("near_dedup", "support/chats_2026-10.jsonl", "line 21", "near duplicate"),
     }
+    near = {r["provenance"]["locator"]: r["reason"] for r in rejects if r["stage"] == "near_dedup"}
+    assert all(reason.endswith("of support/chats_2026-10.jsonl line 19") for reason in near.values())
     manifest = json.loads((curated / "manifest.json").read_text())
-    assert manifest["accounting"] == {"records_in": 259, "published": 248, "rejected": 11, "balanced": True}
+    assert manifest["accounting"] == {"records_in": 259, "published": 246, "rejected": 13, "balanced": True}
 
 
 def test_cp1252_file_and_gzip_archive_ingested(curated):

