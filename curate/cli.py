@@ -11,6 +11,8 @@ from pathlib import Path
 from curate import __version__
 from curate.config import ConfigError, load_config
 from curate.ingest import InputError
+from curate.embeddings import EmbeddingModelUnavailable
+from curate.gates import GateFailed
 from curate.publish import OutputError
 from curate.schemas import SchemaRefused
 from curate.tokens import TokenizerUnavailable
@@ -52,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override split.seed")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    chk = sub.add_parser("check", help="CI gate: measure a dataset as it is; exit 0 pass, 1 a gate failed, 2 error",
+                         description="Run every measuring stage and the gates on PATH. Nothing is modified; nothing "
+                                     "is written unless --report-dir (Markdown summary, JUnit XML, metrics.json, "
+                                     "report.html). The summary is appended to $GITHUB_STEP_SUMMARY when set.")
+    chk.add_argument("src", type=Path, help="dataset folder or file")
+    chk.add_argument("--config", type=Path, help="curate.toml to use")
+    chk.add_argument("--report-dir", type=Path, help="write summary.md, junit.xml, metrics.json and report.html here")
+    chk.add_argument("--quiet", action="store_true", help="no progress bars")
+    chk.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    init = sub.add_parser("init", help="write a commented curate.toml with every default and its reason")
+    init.add_argument("path", type=Path, nargs="?", default=Path("curate.toml"))
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub.add_parser("formats", help="list the export formats curate reads, with an example of each")
     sch = sub.add_parser("schemas", help="list the JSON Schemas records are validated against")
     sch.add_argument("--write", action="store_true", help="regenerate schemas/ from the pydantic models")
@@ -122,6 +136,36 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_GATE_FAILED if rejects else EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    from curate.ci import append_github_summary, write_ci_outputs
+    from curate.pipeline import run_stages
+    from curate.report import summary_markdown
+
+    cfg = load_config(args.config, src=args.src)
+    outcome = run_stages(args.src, cfg, progress=not args.quiet)
+    summary = summary_markdown(outcome.gates, outcome.stages, outcome.passed)
+    print(summary)
+    append_github_summary(summary)
+    if args.report_dir:
+        from curate.publish import dataset_counts
+        from curate.report import write_reports
+
+        write_ci_outputs(args.report_dir, outcome.gates, outcome.metrics, summary)
+        write_reports(args.report_dir, outcome.stages, outcome.gates, outcome.metrics, outcome.records,
+                      dataset_counts(outcome.records), outcome.passed)
+    return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
+
+
+def _init(args: argparse.Namespace) -> int:
+    from curate.config import commented_toml
+
+    if args.path.exists() and not args.force:
+        raise OutputError(f"{args.path} exists; pass --force to overwrite it.")
+    args.path.write_text(commented_toml(), encoding="utf-8")
+    print(f"wrote {args.path}")
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, src=args.src)
     if args.seed is not None:
@@ -141,8 +185,16 @@ def _run(args: argparse.Namespace) -> int:
 
         state = curate_flow(str(args.src), str(args.out), cfg.model_dump(mode="json"), args.force,
                             not args.quiet, return_state=True)
-        state.result()  # re-raises the stage's exception
+        try:
+            state.result()  # re-raises the stage's exception
+        except GateFailed:
+            pass  # the manifest says so; reported below like the direct run
     print(_summary(args.out, time.perf_counter() - start))
+    manifest = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))
+    if not manifest["publishable"]:
+        print("\nNot publishable:", *[g["sentence"] for g in manifest["gates"] if g["status"] == "fail"], sep="\n  ")
+        print(f"See {args.out / 'report.html'}")
+        return EXIT_GATE_FAILED
     return EXIT_OK
 
 
@@ -163,8 +215,12 @@ def main(argv: list[str] | None = None) -> int:
             return _rules()
         if args.command == "validate":
             return _validate(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "init":
+            return _init(args)
         return _run(args)
-    except (ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable) as exc:
+    except (ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable) as exc:
         if args.debug:
             raise
         print(f"curate: {exc}", file=sys.stderr)

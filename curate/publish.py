@@ -11,14 +11,16 @@ import json
 import math
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from curate import __version__
 from curate.config import Config
+from curate.gates import GateResult, failed
 from curate.records import Message, Record, Reject, StageResult
+from curate.report import write_reports
 
 PACKAGES = ["datasets", "pyarrow", "pydantic", "pandas", "polars", "jsonschema", "presidio-analyzer",
             "sentence-transformers", "datasketch", "torch", "peft", "transformers", "prefect"]
@@ -44,6 +46,14 @@ def dataset_name(rec: Record) -> str:
     if rec.kind in ("chat", "instruction"):
         return "kto" if isinstance(rec.label, bool) else "sft"
     return rec.kind
+
+
+def dataset_counts(records: list[Record]) -> dict[str, dict[str, int]]:
+    """Records per published dataset, for reports on data that is measured but not split (curate check)."""
+    out: dict[str, dict[str, int]] = {}
+    for rec in records:
+        out.setdefault(dataset_name(rec), {"train": 0, "validation": 0})["train"] += 1
+    return dict(sorted(out.items()))
 
 
 def _msgs(msgs: list[Message] | None) -> list[dict[str, Any]]:
@@ -140,10 +150,12 @@ class PublishSummary:
     rejected: int
     datasets: dict[str, dict[str, int]]
     stages: list[dict[str, Any]]
+    publishable: bool = True
+    failures: list[str] = field(default_factory=list)
 
 
 def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: Path, cfg: Config,
-            force: bool = False) -> PublishSummary:
+            force: bool = False, gates: list[GateResult] = (), metrics: dict[str, float] | None = None) -> PublishSummary:
     check_output(out, force)
     rejects: list[Reject] = [r for _, res in stages for r in res.rejected]
     records_in = int(stages[0][1].stats["records_in"])
@@ -169,8 +181,13 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
                        **({"details": res.details} if res.details else {})}
                       for name, res in stages]
         inputs = sorted({(r.provenance.source, r.provenance.sha256) for r in [*records, *rejects]})
+        publishable = not failed(list(gates))
+        (tmp / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
+        write_reports(tmp, stages, list(gates), metrics or {}, records, counts, publishable)
         manifest = {
             "curate_version": __version__,
+            "publishable": publishable,
+            "gates": [g.as_dict() for g in gates],
             "inputs": [{"source": s, "sha256": h} for s, h in inputs],
             "config": cfg.model_dump(mode="json"),
             "packages": _versions(),
@@ -188,7 +205,8 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows)
+    return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows, publishable,
+                          [g.sentence for g in failed(list(gates))])
 
 
 def _reason_counts(rejects: list[Reject]) -> dict[str, int]:

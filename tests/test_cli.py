@@ -48,5 +48,10 @@ def test_run_prints_summary(tmp_path):
     src.mkdir()
     (src / "a.jsonl").write_text(json.dumps({"prompt": "a", "completion": "b"}) + "\n")
     result = curate("run", str(src), "--out", str(tmp_path / "out"), "--no-prefect", "--quiet", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
     assert "1 records in = 1 published + 0 rejected" in result.stdout
+    # One record is too few: the gate fails, the run says why and exits 1, and the report is still written.
+    assert result.returncode == 1, result.stderr
+    assert "enough_examples FAILED" in result.stdout
+    assert (tmp_path / "out" / "report.html").exists()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["publishable"] is False

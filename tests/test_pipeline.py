@@ -95,12 +95,21 @@ def test_accounting_violation_fails_loudly(tmp_path):
 
 
 def test_prefect_flow_matches_direct_run(exports, tmp_path):
+    from prefect.artifacts import Artifact
     from prefect.testing.utilities import prefect_test_harness
 
+    from curate.gates import GateFailed
     from flows.curate_flow import curate_flow
 
-    run_pipeline(exports, tmp_path / "direct", Config(), progress=False)
+    summary = run_pipeline(exports, tmp_path / "direct", Config(), progress=False)
+    assert summary.published == 22 and not summary.publishable  # 22 examples: too few to train on
     with prefect_test_harness():
-        result = curate_flow(str(exports), str(tmp_path / "flow"), None, False, False)
-    assert result["published"] == 22
-    assert _files(tmp_path / "direct") == _files(tmp_path / "flow")
+        state = curate_flow(str(exports), str(tmp_path / "flow"), None, False, False, return_state=True)
+        assert state.is_failed()
+        with pytest.raises(GateFailed, match="enough_examples FAILED"):
+            state.result()
+        verdict = Artifact.get("curate-verdict")
+        gates = Artifact.get("curate-gates")
+    assert verdict is not None and "FAIL: " in verdict.data
+    assert gates is not None and "enough_examples" in str(gates.data)
+    assert _files(tmp_path / "direct") == _files(tmp_path / "flow")  # byte-identical either way

@@ -1,0 +1,92 @@
+"""Quality gates: a named metric, a comparison, a threshold from config, a severity, and a sentence a person
+understands. Gates read only stats, so the same gates judge `curate run`, `curate check` and the Prefect flow."""
+from __future__ import annotations
+
+import operator
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from curate.config import DEFAULT_GATES, Config, ConfigError, Gate
+from curate.records import StageResult
+
+OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
+
+
+class GateFailed(Exception):
+    """A fail-severity gate did not pass; the message is the gates' sentences (no data values)."""
+
+
+@dataclass
+class GateResult:
+    name: str
+    metric: str
+    value: float | None
+    op: str
+    threshold: float
+    severity: str
+    status: Literal["pass", "fail", "warn", "skip"]
+    reason: str
+    sentence: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def effective_gates(cfg: Config, extra_defaults: list[dict[str, Any]] = ()) -> list[Gate]:
+    """Defaults (plus a stage's own, e.g. smoke training) merged with [gates.NAME] tables from config."""
+    merged: dict[str, dict[str, Any]] = {g["name"]: dict(g) for g in [*DEFAULT_GATES, *extra_defaults]}
+    for name, override in cfg.gates.items():
+        merged.setdefault(name, {"name": name}).update(override.model_dump(exclude_none=True))
+    gates = []
+    for name, g in merged.items():
+        if not g.get("enabled", True):
+            continue
+        try:
+            gates.append(Gate.model_validate({k: v for k, v in g.items() if k != "enabled"}))
+        except ValidationError as exc:
+            missing = ", ".join(str(e["loc"][0]) for e in exc.errors())
+            raise ConfigError(f"gate {name} in config needs {missing}.") from None
+    return gates
+
+
+def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, int]) -> dict[str, float]:
+    """Flatten every stage's stats to 'stage.stat' and add the derived metrics the gates use."""
+    metrics: dict[str, float] = {}
+    for name, res in stages:
+        for key, value in res.stats.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                metrics[f"{name}.{key}"] = value
+    metrics["published.total"] = sum(published.values())
+    for name, n in published.items():
+        metrics[f"published.{name}"] = n
+    into_dedup = metrics.get("exact_dedup.records_in")
+    if into_dedup:
+        dups = metrics.get("exact_dedup.rejected", 0) + metrics.get("near_dedup.rejected", 0)
+        metrics["dedup.input_duplicate_rate"] = round(dups / into_dedup, 6)
+    return dict(sorted(metrics.items()))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v)}"
+
+
+def evaluate(gates: list[Gate], metrics: dict[str, float]) -> list[GateResult]:
+    results = []
+    for g in gates:
+        value = metrics.get(g.metric, g.default)
+        if value is None:
+            results.append(GateResult(g.name, g.metric, None, g.op, g.threshold, g.severity, "skip", g.reason,
+                                       f"{g.name}: not measured ({g.metric} was not produced by this run)"))
+            continue
+        ok = OPS[g.op](value, g.threshold)
+        status = "pass" if ok else ("fail" if g.severity == "fail" else "warn")
+        verdict = "passed" if ok else ("FAILED" if status == "fail" else "warning")
+        sentence = f"{g.name} {verdict}: {g.metric} = {_fmt(value)} (needs {g.op} {_fmt(g.threshold)}) - {g.reason}"
+        results.append(GateResult(g.name, g.metric, value, g.op, g.threshold, g.severity, status, g.reason, sentence))
+    return results
+
+
+def failed(results: list[GateResult]) -> list[GateResult]:
+    return [r for r in results if r.status == "fail"]

@@ -1,0 +1,217 @@
+"""report.md (also the CI summary) and a self-contained report.html (plots embedded as PNG), verdict first.
+
+Text from records appears only after the PII stage has scrubbed it; otherwise examples are shown by locator."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+from curate.gates import GateResult
+from curate.records import Record, StageResult
+from curate.views import comparable_text
+
+ICON = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
+PII_STAGE = "pii_scrub"
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float) and not v.is_integer():
+        return f"{v:.4g}"
+    return f"{int(v)}" if isinstance(v, (int, float)) else str(v)
+
+
+def verdict_line(gates: list[GateResult], publishable: bool) -> str:
+    fails = [g for g in gates if g.status == "fail"]
+    warns = [g for g in gates if g.status == "warn"]
+    if publishable:
+        return f"PASS: all {sum(g.status == 'pass' for g in gates)} measured gates passed" + (
+            f", {len(warns)} warning(s)." if warns else ".")
+    return f"FAIL: {len(fails)} gate(s) failed: {', '.join(g.name for g in fails)}. The dataset is not publishable."
+
+
+def gates_table(gates: list[GateResult]) -> list[list[str]]:
+    return [[ICON[g.status], g.name, g.metric, _fmt(g.value), f"{g.op} {_fmt(g.threshold)}", g.reason] for g in gates]
+
+
+def funnel_table(stages: list[tuple[str, StageResult]]) -> list[list[str]]:
+    rows = []
+    for name, res in stages:
+        reasons: dict[str, int] = {}
+        for r in res.rejected:
+            key = r.reason.split(" (")[0].split(" of ")[0] if r.duplicate_of else r.reason.split(" at ")[0].split(" (")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+        top = ", ".join(f"{k} ({n})" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+        rows.append([name, _fmt(res.stats.get("records_in")), _fmt(res.stats.get("kept")),
+                     _fmt(res.stats.get("rejected")), top])
+    return rows
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    esc = lambda c: str(c).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+                      *("| " + " | ".join(esc(c) for c in r) + " |" for r in rows)])
+
+
+GATE_HEAD = ["", "gate", "metric", "value", "needs", "why"]
+FUNNEL_HEAD = ["stage", "in", "kept", "rejected", "top reasons"]
+
+
+def summary_markdown(gates: list[GateResult], stages: list[tuple[str, StageResult]], publishable: bool) -> str:
+    """The short form: CI step summary and the top of report.md."""
+    return "\n\n".join(["# curate verdict", f"**{verdict_line(gates, publishable)}**",
+                        _md_table(GATE_HEAD, gates_table(gates)), "## Funnel", _md_table(FUNNEL_HEAD, funnel_table(stages))])
+
+
+def _stage(stages: list[tuple[str, StageResult]], name: str) -> StageResult | None:
+    return next((res for n, res in stages if n == name), None)
+
+
+def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[tuple[str, list[str], list[list[str]]]]:
+    out = []
+    val = _stage(stages, "validate")
+    if val is not None:
+        ex = val.details.get("examples", {})
+        rows = [[k[5:], _fmt(v), val.details.get("severity", {}).get(k[5:], ""), ", ".join(ex.get(k[5:], [])[:3])]
+                for k, v in val.stats.items() if k.startswith("rule.")]
+        out.append(("Validation findings by rule", ["rule", "records", "severity", "examples"], rows))
+    pii = _stage(stages, PII_STAGE)
+    if pii is not None:
+        rows = [[k, _fmt(v)] for k, v in pii.stats.items() if k not in ("records_in", "kept", "rejected")]
+        out.append(("Personal data found and scrubbed", ["metric", "value"], rows))
+    div = [[k.split(".", 1)[1], _fmt(v)] for k, v in metrics.items() if k.startswith(("diversity.", "leakage."))
+           or ".leakage." in k]
+    out.append(("Diversity and leakage", ["metric", "value"], div))
+    labels = (_stage(stages, "diversity") or StageResult([], [])).details.get("label_counts")
+    if labels:
+        out.append(("Label balance", ["label", "records"], [[k, str(v)] for k, v in labels.items()]))
+    near = _stage(stages, "near_dedup")
+    if near is not None and near.details.get("cluster_examples"):
+        scrubbed = pii is not None
+        by_id = {r.id: r for r in records}
+        rows = []
+        for cluster in near.details["cluster_examples"]:
+            kept = by_id.get(cluster[0])
+            if kept is None:
+                continue
+            text = comparable_text(kept)[:160] if scrubbed else "(text shown only after PII scrubbing)"
+            rows.append([kept.provenance.where(), str(len(cluster)), text])
+        out.append(("Largest near-duplicate clusters (kept record)", ["kept record", "size", "text"], rows))
+    return out
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _plots(stages, records: list[Record]) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots = []
+    tokens = [r.metadata["tokens"] for r in records if "tokens" in r.metadata]
+    if tokens:
+        fig, ax = plt.subplots(figsize=(6, 2.6))
+        ax.hist(tokens, bins=40, color="#4477aa")
+        ax.set_xlabel("tokens per record (SmolLM2 tokenizer)")
+        ax.set_ylabel("records")
+        plots.append(("Token lengths", _png(fig)))
+    lengths = [len(comparable_text(r)) for r in records]
+    if lengths:
+        fig, ax = plt.subplots(figsize=(6, 2.6))
+        ax.hist(lengths, bins=40, color="#66ccee")
+        ax.set_xlabel("characters per record (user + assistant text)")
+        ax.set_ylabel("records")
+        plots.append(("Text lengths", _png(fig)))
+    labels = (_stage(stages, "diversity") or StageResult([], [])).details.get("label_counts")
+    if labels:
+        fig, ax = plt.subplots(figsize=(6, 2.6))
+        ax.bar(list(labels), list(labels.values()), color="#228833")
+        ax.set_ylabel("records")
+        plots.append(("Label balance", _png(fig)))
+    projection = _projection(records)
+    if projection is not None:
+        plots.append(("Diversity: 2-D projection of the embeddings, coloured by source", projection))
+    return plots
+
+
+def _projection(records: list[Record], limit: int = 2000) -> str | None:
+    import numpy as np
+
+    from curate.embeddings import embed
+
+    live = [r for r in records if comparable_text(r).strip()][:limit]
+    if len(live) < 3:
+        return None
+    vecs, _ = embed([comparable_text(r) for r in live])  # cached by the semantic stage: no model call
+    centred = vecs - vecs.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    axes = vt[:2] * np.sign(vt[:2, :1] + 1e-12)  # fix the SVD's sign so reruns draw the same picture
+    xy = centred @ axes.T
+    import matplotlib.pyplot as plt
+
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(live):
+        key = r.provenance.source.split("/")[0] if "/" in r.provenance.source else r.provenance.source
+        groups.setdefault(key, []).append(i)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, idx in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:10]:
+        ax.scatter(xy[idx, 0], xy[idx, 1], s=8, label=f"{key} ({len(idx)})")
+    ax.legend(fontsize=7, loc="best")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return _png(fig)
+
+
+def _html_table(head: list[str], rows: list[list[str]], status_col: bool = False) -> str:
+    cells = []
+    for r in rows:
+        cls = f' class="{r[0].lower()}"' if status_col else ""
+        cells.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>")
+    return ("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "".join(cells) + "</tbody></table>")
+
+
+CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1{margin-bottom:.2em}.verdict{font-size:1.3em;padding:.6em 1em;border-radius:6px}
+.ok{background:#e3f4e3}.bad{background:#fbe3e3}table{border-collapse:collapse;margin:.5em 0 1.5em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:.9em;vertical-align:top}
+tr.fail td:first-child{background:#f4b6b6;font-weight:bold}tr.warn td:first-child{background:#fde7a9}
+tr.pass td:first-child{background:#bfe5bf}tr.skip td:first-child{color:#888}img{max-width:100%}"""
+
+
+def write_reports(folder: Path, stages: list[tuple[str, StageResult]], gates: list[GateResult],
+                  metrics: dict[str, float], records: list[Record], counts: dict[str, dict[str, int]],
+                  publishable: bool) -> None:
+    sections = _sections(stages, records, metrics)
+    md = [summary_markdown(gates, stages, publishable)]
+    md.append("## Datasets\n\n" + _md_table(["dataset", "train", "validation"],
+                                             [[k, str(v["train"]), str(v["validation"])] for k, v in counts.items()]))
+    md += [f"## {title}\n\n{_md_table(head, rows)}" for title, head, rows in sections if rows]
+    (folder / "report.md").write_text("\n\n".join(md) + "\n", encoding="utf-8")
+
+    parts = [f"<h1>curate report</h1><p class='verdict {'ok' if publishable else 'bad'}'>"
+             f"{html.escape(verdict_line(gates, publishable))}</p>",
+             "<h2>Gates</h2>", _html_table(GATE_HEAD, gates_table(gates), status_col=True),
+             "<h2>Funnel</h2>", _html_table(FUNNEL_HEAD, funnel_table(stages)),
+             "<h2>Datasets</h2>", _html_table(["dataset", "train", "validation"],
+                                              [[k, str(v["train"]), str(v["validation"])] for k, v in counts.items()])]
+    for title, png in _plots(stages, records):
+        parts.append(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
+    for title, head, rows in sections:
+        if rows:
+            parts.append(f"<h2>{html.escape(title)}</h2>" + _html_table(head, rows))
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>curate report</title><style>{CSS}</style>"
+            f"</head><body>{''.join(parts)}</body></html>\n")
+    (folder / "report.html").write_text(page, encoding="utf-8")
