@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench clean chromium
 
 setup: $(VENV)/.installed
 
@@ -22,7 +22,13 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/curate run sample_data --out curated --force
 
-test: setup
+# The HTML report is checked in headless Chromium; install it where we may (root with apt), else the test skips.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium not installed: the HTML rendering test will be skipped"
+
+test: setup chromium
 	$(BIN)/python -m pytest -q
 
 bench: setup
