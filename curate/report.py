@@ -188,7 +188,8 @@ h1{margin-bottom:.2em}.verdict{font-size:1.3em;padding:.6em 1em;border-radius:6p
 .ok{background:#e3f4e3}.bad{background:#fbe3e3}table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:.9em;vertical-align:top}
 tr.fail td:first-child{background:#f4b6b6;font-weight:bold}tr.warn td:first-child{background:#fde7a9}
-tr.pass td:first-child{background:#bfe5bf}tr.skip td:first-child{color:#888}img{max-width:100%}"""
+tr.pass td:first-child{background:#bfe5bf}tr.skip td:first-child{color:#888}img{max-width:100%}
+td:nth-child(5){white-space:nowrap}"""
 
 
 def write_reports(folder: Path, stages: list[tuple[str, StageResult]], gates: list[GateResult],
