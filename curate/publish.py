@@ -19,6 +19,7 @@ from typing import Any
 from curate import __version__
 from curate.config import Config
 from curate.gates import GateResult, failed
+from curate.ingest.sources import sha256_file
 from curate.records import Message, Record, Reject, StageResult
 from curate.report import write_reports
 
@@ -124,14 +125,6 @@ def _write_dataset(folder: Path, splits: dict[str, list[Record]]) -> None:
     datasets.DatasetDict(dd).save_to_disk(str(folder / "dataset"))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _versions() -> dict[str, str]:
     out = {}
     for pkg in PACKAGES:
@@ -193,7 +186,7 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
             "packages": _versions(),
             "stages": stage_rows,
             "datasets": counts,
-            "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": _sha256(p)}
+            "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p)}
                         for p in sorted(tmp.rglob("*")) if p.is_file()],
             "accounting": {"records_in": records_in, "published": len(records), "rejected": len(rejects),
                            "balanced": True},

@@ -120,20 +120,18 @@ def _plots(stages, records: list[Record]) -> list[tuple[str, str]]:
     import matplotlib.pyplot as plt
 
     plots = []
-    tokens = [r.metadata["tokens"] for r in records if "tokens" in r.metadata]
-    if tokens:
-        fig, ax = plt.subplots(figsize=(6, 2.6))
-        ax.hist(tokens, bins=40, color="#4477aa")
-        ax.set_xlabel("tokens per record (SmolLM2 tokenizer)")
-        ax.set_ylabel("records")
-        plots.append(("Token lengths", _png(fig)))
-    lengths = [len(comparable_text(r)) for r in records]
-    if lengths:
-        fig, ax = plt.subplots(figsize=(6, 2.6))
-        ax.hist(lengths, bins=40, color="#66ccee")
-        ax.set_xlabel("characters per record (user + assistant text)")
-        ax.set_ylabel("records")
-        plots.append(("Text lengths", _png(fig)))
+    def hist(title: str, values: list[int], xlabel: str, color: str) -> None:
+        if values:
+            fig, ax = plt.subplots(figsize=(6, 2.6))
+            ax.hist(values, bins=40, color=color)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel("records")
+            plots.append((title, _png(fig)))
+
+    hist("Token lengths", [r.metadata["tokens"] for r in records if "tokens" in r.metadata],
+         "tokens per record (SmolLM2 tokenizer)", "#4477aa")
+    hist("Text lengths", [len(comparable_text(r)) for r in records], "characters per record (user + assistant text)",
+         "#66ccee")
     labels = (_stage(stages, "diversity") or StageResult([], [])).details.get("label_counts")
     if labels:
         fig, ax = plt.subplots(figsize=(6, 2.6))

@@ -32,7 +32,7 @@ def detect_format(name: str) -> str | None:
     return TEXT_FORMATS.get(suffixes[-1]) if suffixes else None
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -56,7 +56,7 @@ def _zip_members(path: Path, rel: str) -> Iterator[Source]:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        yield Source(rel, _sha256_file(path), None, lambda: io.BytesIO(), "not a readable zip archive")
+        yield Source(rel, sha256_file(path), None, lambda: io.BytesIO(), "not a readable zip archive")
         return
     for info in sorted(zf.infolist(), key=lambda i: i.filename):
         if info.is_dir():
@@ -87,4 +87,4 @@ def iter_sources(root: Path, exclude: list[str]) -> Iterator[Source | tuple[str,
             yield from _zip_members(path, rel)
             continue
         opener = _gunzip_if_needed(path.name, lambda path=path: path.open("rb"))
-        yield Source(rel, _sha256_file(path), detect_format(path.name), opener)
+        yield Source(rel, sha256_file(path), detect_format(path.name), opener)
