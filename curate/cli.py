@@ -183,8 +183,8 @@ def _run(args: argparse.Namespace) -> int:
             raise InputError(f"Input {args.src} does not exist.")
         from flows.curate_flow import curate_flow
 
-        state = curate_flow(str(args.src), str(args.out), cfg.model_dump(mode="json"), args.force,
-                            not args.quiet, return_state=True)
+        state = curate_flow(str(args.src), str(args.out), str(args.config) if args.config else None, args.force,
+                            not args.quiet, args.seed, return_state=True)
         try:
             state.result()  # re-raises the stage's exception
         except GateFailed:

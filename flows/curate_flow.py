@@ -18,7 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from curate.config import config_from_dict  # noqa: E402
+from curate.config import load_config  # noqa: E402
 from curate.gates import GateFailed  # noqa: E402
 from curate.pipeline import run_pipeline  # noqa: E402
 
@@ -44,9 +44,13 @@ def publish_artifacts(out: Path, key_prefix: str = ARTIFACT_PREFIX) -> None:
 
 
 @flow(name="curate", persist_result=False)
-def curate_flow(src: str, out: str, config: dict[str, Any] | None = None, force: bool = False,
-                progress: bool = True) -> dict[str, Any]:
-    cfg = config_from_dict(config or {})
+def curate_flow(src: str, out: str, config_path: str | None = None, force: bool = False, progress: bool = True,
+                seed: int | None = None) -> dict[str, Any]:
+    # The config is loaded here, not passed in: flow parameters are stored by Prefect, and a config may hold
+    # the PII key. Same lookup as the CLI: config_path, SRC/curate.toml, ./curate.toml, pyproject.toml.
+    cfg = load_config(Path(config_path) if config_path else None, src=Path(src))
+    if seed is not None:
+        cfg.split.seed = seed
     summary = run_pipeline(Path(src), Path(out), cfg, force=force, progress=progress, call=call_as_task)
     publish_artifacts(Path(out))
     if not summary.publishable:
