@@ -15,9 +15,14 @@ from curate.embeddings import EmbeddingModelUnavailable
 from curate.gates import GateFailed
 from curate.publish import OutputError
 from curate.schemas import SchemaRefused
+from curate.smoke.model import SmokeModelUnavailable
+from curate.smoke.train import SmokeError
 from curate.tokens import TokenizerUnavailable
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
+# Errors that are the user's input or set-up, not a bug: one plain sentence, exit 2.
+USAGE_ERRORS = (ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable,
+                SmokeModelUnavailable, SmokeError)
 
 FORMATS = [
     ("OpenAI chat JSONL", '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}'),
@@ -52,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-prefect", action="store_true",
                      help="run the stages directly, without starting Prefect's temporary server (same outputs)")
     run.add_argument("--seed", type=int, help="override split.seed")
+    smoke = run.add_mutually_exclusive_group()
+    smoke.add_argument("--skip-smoke", action="store_const", dest="smoke", const="skip",
+                       help="do not run the LoRA smoke-training gate")
+    smoke.add_argument("--force-smoke", action="store_const", dest="smoke", const="force",
+                       help="run the smoke gate even when an earlier gate failed")
+    run.set_defaults(smoke="auto")
+    run.add_argument("--smoke-model", help="smoke-training base model: smollm2 (default), tiny, or a local folder")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     chk = sub.add_parser("check", help="CI gate: measure a dataset as it is; exit 0 pass, 1 a gate failed, 2 error",
@@ -170,11 +182,13 @@ def _run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, src=args.src)
     if args.seed is not None:
         cfg.split.seed = args.seed
+    if args.smoke_model:
+        cfg.smoke.model = args.smoke_model
     start = time.perf_counter()
     if args.no_prefect:
         from curate.pipeline import run_pipeline
 
-        run_pipeline(args.src, args.out, cfg, force=args.force, progress=not args.quiet)
+        run_pipeline(args.src, args.out, cfg, force=args.force, progress=not args.quiet, smoke=args.smoke)
     else:
         from curate.publish import check_output
 
@@ -184,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
         from flows.curate_flow import curate_flow
 
         state = curate_flow(str(args.src), str(args.out), str(args.config) if args.config else None, args.force,
-                            not args.quiet, args.seed, return_state=True)
+                            not args.quiet, args.seed, args.smoke, args.smoke_model, return_state=True)
         try:
             state.result()  # re-raises the stage's exception
         except GateFailed:
@@ -220,8 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             return _init(args)
         return _run(args)
-    except (ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable) as exc:
-        if args.debug:
+    except Exception as exc:
+        # PiiError lives beside Presidio, which only loads when the stage runs: matched by name.
+        if args.debug or not (isinstance(exc, USAGE_ERRORS) or type(exc).__name__ == "PiiError"):
             raise
         print(f"curate: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -17,6 +17,10 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
 
+from curate.pii.config import PiiConfig  # noqa: E402  (after _Section, which it subclasses)
+from curate.smoke.config import SmokeConfig  # noqa: E402
+
+
 class ColumnMapping(_Section):
     glob: str = Field(description="which tabular files (CSV/TSV/Parquet) this mapping applies to, e.g. 'tickets/*.csv'")
     columns: dict[str, str] = Field(
@@ -119,7 +123,7 @@ DEFAULT_GATES: list[dict[str, Any]] = [
      "reason": "over 10% exact or near duplicates over-weights a few examples and inflates evaluation"},
     {"name": "no_duplicates", "metric": "dedup.input_duplicate_rate", "op": "<=", "threshold": 0.0, "severity": "warn",
      "reason": "the input holds duplicates; they are removed, but the export that made them should be fixed"},
-    {"name": "residual_identifiers", "metric": "pii.residual", "op": "==", "threshold": 0,
+    {"name": "residual_identifiers", "metric": "pii_scrub.residual", "op": "==", "threshold": 0,
      "reason": "direct identifiers (emails, phones, IBANs, cards, national ids) must not reach model weights"},
     {"name": "diversity_floor", "metric": "diversity.vendi_normalised", "op": ">=", "threshold": 0.10,
      "reason": "near-identical examples teach one pattern; calibrated on ../shared/data, where templated sets "
@@ -148,7 +152,9 @@ class Config(_Section):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     near_dedup: NearDedupConfig = Field(default_factory=NearDedupConfig)
     semantic_dedup: SemanticDedupConfig = Field(default_factory=SemanticDedupConfig)
+    pii: PiiConfig = Field(default_factory=PiiConfig)
     diversity: DiversityConfig = Field(default_factory=DiversityConfig)
+    smoke: SmokeConfig = Field(default_factory=SmokeConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     gates: dict[str, GateOverride] = Field(default_factory=dict, description="overrides of DEFAULT_GATES by name")
 

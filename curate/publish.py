@@ -147,8 +147,16 @@ class PublishSummary:
     failures: list[str] = field(default_factory=list)
 
 
+def split_by_dataset(records: list[Record], cfg: Config) -> dict[str, tuple[list[Record], list[Record]]]:
+    groups: dict[str, list[Record]] = {}
+    for rec in records:
+        groups.setdefault(dataset_name(rec), []).append(rec)
+    return {name: split(groups[name], cfg.split.validation_fraction, cfg.split.seed) for name in sorted(groups)}
+
+
 def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: Path, cfg: Config,
-            force: bool = False, gates: list[GateResult] = (), metrics: dict[str, float] | None = None) -> PublishSummary:
+            force: bool = False, gates: list[GateResult] = (), metrics: dict[str, float] | None = None,
+            smoke_dir: Path | None = None) -> PublishSummary:
     check_output(out, force)
     rejects: list[Reject] = [r for _, res in stages for r in res.rejected]
     records_in = int(stages[0][1].stats["records_in"])
@@ -158,22 +166,21 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        groups: dict[str, list[Record]] = {}
-        for rec in records:
-            groups.setdefault(dataset_name(rec), []).append(rec)
         counts: dict[str, dict[str, int]] = {}
-        for name in sorted(groups):
-            train, val = split(groups[name], cfg.split.validation_fraction, cfg.split.seed)
+        for name, (train, val) in split_by_dataset(records, cfg).items():
             _write_dataset(tmp / name, {"train": train, "validation": val})
             counts[name] = {"train": len(train), "validation": len(val)}
         with (tmp / "rejects.jsonl").open("w", encoding="utf-8") as f:
             for rej in rejects:
                 f.write(rej.model_dump_json(exclude_none=True) + "\n")
-        stage_rows = [{"stage": name, **{k: res.stats[k] for k in ("records_in", "kept", "rejected")},
+        stage_rows = [{"stage": name, "records_in": len(res.kept) + len(res.rejected), "kept": len(res.kept),
+                       "rejected": len(res.rejected),
                        "rejects_by_reason": _reason_counts(res.rejected), "stats": res.stats,
                        **({"details": res.details} if res.details else {})}
                       for name, res in stages]
         inputs = sorted({(r.provenance.source, r.provenance.sha256) for r in [*records, *rejects]})
+        if smoke_dir is not None:
+            shutil.move(str(smoke_dir), tmp / "smoke")  # adapter, metrics.json, loss curve
         publishable = not failed(list(gates))
         (tmp / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
         write_reports(tmp, stages, list(gates), metrics or {}, records, counts, publishable)
@@ -197,6 +204,8 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if smoke_dir is not None:
+            shutil.rmtree(smoke_dir, ignore_errors=True)
         raise
     return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows, publishable,
                           [g.sentence for g in failed(list(gates))])

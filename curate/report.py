@@ -46,8 +46,7 @@ def funnel_table(stages: list[tuple[str, StageResult]]) -> list[list[str]]:
             key = r.reason.split(" (")[0].split(" of ")[0] if r.duplicate_of else r.reason.split(" at ")[0].split(" (")[0]
             reasons[key] = reasons.get(key, 0) + 1
         top = ", ".join(f"{k} ({n})" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
-        rows.append([name, _fmt(res.stats.get("records_in")), _fmt(res.stats.get("kept")),
-                     _fmt(res.stats.get("rejected")), top])
+        rows.append([name, str(len(res.kept) + len(res.rejected)), str(len(res.kept)), str(len(res.rejected)), top])
     return rows
 
 

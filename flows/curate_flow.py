@@ -45,13 +45,15 @@ def publish_artifacts(out: Path, key_prefix: str = ARTIFACT_PREFIX) -> None:
 
 @flow(name="curate", persist_result=False)
 def curate_flow(src: str, out: str, config_path: str | None = None, force: bool = False, progress: bool = True,
-                seed: int | None = None) -> dict[str, Any]:
+                seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None) -> dict[str, Any]:
     # The config is loaded here, not passed in: flow parameters are stored by Prefect, and a config may hold
     # the PII key. Same lookup as the CLI: config_path, SRC/curate.toml, ./curate.toml, pyproject.toml.
     cfg = load_config(Path(config_path) if config_path else None, src=Path(src))
     if seed is not None:
         cfg.split.seed = seed
-    summary = run_pipeline(Path(src), Path(out), cfg, force=force, progress=progress, call=call_as_task)
+    if smoke_model:
+        cfg.smoke.model = smoke_model
+    summary = run_pipeline(Path(src), Path(out), cfg, force=force, progress=progress, call=call_as_task, smoke=smoke)
     publish_artifacts(Path(out))
     if not summary.publishable:
         raise GateFailed(" ".join(summary.failures))

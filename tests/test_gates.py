@@ -128,7 +128,7 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
     from curate.pipeline import run_pipeline
 
     out = tmp_path / "curated"
-    run_pipeline(REPO / "sample_data", out, load_config(src=REPO / "sample_data"), progress=False)
+    run_pipeline(REPO / "sample_data", out, load_config(src=REPO / "sample_data"), progress=False, smoke="skip")
     shot = tmp_path / "first_screen.png"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -14,7 +14,7 @@ from .conftest import SAMPLE_DATA
 @pytest.fixture(scope="module")
 def curated(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample") / "curated"
-    run_pipeline(SAMPLE_DATA, out, load_config(src=SAMPLE_DATA), progress=False)
+    run_pipeline(SAMPLE_DATA, out, load_config(src=SAMPLE_DATA), progress=False, smoke="skip")
     return out
 
 

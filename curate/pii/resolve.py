@@ -1,0 +1,161 @@
+"""From Presidio's raw results to the spans that get replaced: known false positives out, thresholds and the
+allow-list applied, names trimmed to the name, overlaps merged so no detected character is left behind."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from curate.pii.config import PiiConfig
+from curate.pii.names import COMPANY, TITLES, common_words, given_names, last_names, name_like
+
+# Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
+PRIORITY = {"STREET_ADDRESS": 2, "URL": 2, "PERSON": 1, "LOCATION": 0, "DATE_TIME": 0, "NRP": 0, "ORGANIZATION": 0}
+BANK_WORDS = {"iban", "bic", "swift", "sepa", "pin", "cvv", "cvc", "tan", "rib", "bsn", "dni", "nie", "nif", "vat"}
+DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?:1[89]|20)\d{2}")
+NOT_A_PHONE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{1,2}|(?:19|20)\d{2}-\d+")  # dates, amounts, ids
+
+_TITLE = re.compile(rf"^(?:{TITLES})\.?$", re.IGNORECASE)
+
+
+@functools.cache
+def all_names() -> frozenset[str]:
+    return given_names() | last_names()
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    entity: str
+    score: float
+    ner: bool = False  # found by spaCy (as opposed to a pattern): the small models over-tag capitalised words
+
+
+def _trim_person(text: str, s: Span) -> Span | None:
+    """'Guten Tag Frau Katrin Vogel' -> 'Katrin Vogel'; 'Sie Matthias Brandt' -> 'Matthias Brandt'; digits-only
+    'PERSON' (a spaCy habit on order numbers) -> dropped."""
+    words = [(m.start() + s.start, m.end() + s.start) for m in re.finditer(r"\S+", text[s.start:s.end])]
+    common = common_words()
+    capitalised = any(text[a].isupper() for a, _ in words)  # all lower-case ('patricia desrosiers') is kept whole
+
+    def weak(w: tuple[int, int]) -> bool:
+        token = text[w[0]:w[1]].strip(",.;:!?()\"'")
+        return not token or (token.casefold() in common and not name_like(token)) or bool(_TITLE.match(token)) \
+            or not any(c.isalpha() for c in token) or (capitalised and token[0].islower())
+    while words and weak(words[0]):
+        words.pop(0)
+    while words and weak(words[-1]):
+        words.pop()
+    if not words:
+        return None
+    start, end = words[0][0], words[-1][1]
+    while end > start and text[end - 1] in ",.;:!?)\"'":
+        end -= 1
+    value = text[start:end]
+    if s.entity == "PERSON" and sum(c.isdigit() for c in value) >= sum(c.isalpha() for c in value):
+        return None
+    return Span(start, end, s.entity, s.score, s.ner)
+
+
+def _split_lines(text: str, s: Span) -> list[Span]:
+    """A name does not run over a line break or a table bar ('Zürich\\nPosition', 'Description | Website')."""
+    return [Span(s.start + m.start(), s.start + m.end(), s.entity, s.score, s.ner)
+            for m in re.finditer(r"[^\n|]+", text[s.start:s.end]) if m.group().strip()]
+
+
+def _ner_name_ok(value: str) -> bool:
+    """spaCy's small English model tags everyday words ('Convert', 'Glad', 'JSON') as PERSON. A one-word name must
+    look like a name (a known name, or a word in no dictionary); shouting ('LOG ANALYTICS') and company forms
+    ('GmbH') are not names. Multi-word names stay (international names are outside any list)."""
+    words = [w.strip(".,;:") for w in value.split()]
+    names = all_names()
+    if any(w.isupper() and len(w) > 1 and w.title() not in names for w in words):
+        return False
+    if any(w.casefold() in COMPANY for w in words[1:]):
+        return False
+    return len(words) > 1 or name_like(words[0]) or (words[0].islower() and name_like(words[0].title()))
+
+def _is_false_positive(text: str, s: Span, emails: list[Span]) -> bool:
+    value = text[s.start:s.end]
+    if s.entity == "URL" and any(e.start <= s.start and s.end <= e.end for e in emails):
+        return True  # 'oliver.be' and 'example.com' inside an e-mail address
+    if s.entity == "ORGANIZATION" and value.strip().casefold() in BANK_WORDS:
+        return True  # spaCy tags 'IBAN' as an organisation
+    if s.entity in ("DATE_TIME", "LOCATION", "NRP", "ORGANIZATION") and not any(c.isalpha() for c in value):
+        return not (s.entity == "DATE_TIME" and DATE_SHAPE.fullmatch(value.strip()))  # bare numbers as dates
+    if s.entity == "LOCATION" and s.ner:  # 'MM', 'EU', 'RE-2026', 'eu-west', 'Beacon 6E'
+        v = value.strip()
+        return len(v) < 2 or not v[0].isupper() or any(c.isdigit() for c in v) or (v.isupper() and len(v) <= 3) \
+            or v.casefold() in common_words()
+    if s.entity == "PHONE_NUMBER":
+        v = value.strip()
+        return sum(c.isdigit() for c in v) < 7 or bool(NOT_A_PHONE.fullmatch(v))
+    if s.entity == "US_DRIVER_LICENSE":
+        return sum(c.isalnum() for c in value) < 6  # 'U50': any letter + digits matches the weak pattern
+    return False
+
+
+def _allowed(text: str, s: Span, allow: list[re.Pattern]) -> bool:
+    return any(m.start() <= s.start and s.end <= m.end() for p in allow for m in p.finditer(text))
+
+
+def allow_patterns(cfg: PiiConfig) -> list[re.Pattern]:
+    return [re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE) for term in cfg.allow_list if term.strip()]
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    """Overlapping spans become one span over their union, typed by the strongest: nothing detected leaks."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if out and s.start < out[-1].end:
+            last = out[-1]
+            rank = lambda x: (x.score >= 0.99, PRIORITY.get(x.entity, 3), x.score, x.end - x.start)  # noqa: E731
+            winner = max(last, s, key=rank)
+            out[-1] = Span(last.start, max(last.end, s.end), winner.entity, max(last.score, s.score), winner.ner)
+        else:
+            out.append(s)
+    return out
+
+
+def to_spans(results, entities) -> list[Span]:
+    return [Span(r.start, r.end, r.entity_type, r.score,
+                 (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer")
+            for r in results if r.entity_type in entities]
+
+
+def clean(text: str, spans: list[Span], cfg: PiiConfig, allow: list[re.Pattern]) -> list[Span]:
+    """Known false positives out, names trimmed, allow-listed terms kept. Shared by the scrub and the residual
+    scan, so the residual count does not report what was rightly left alone (amounts, dates)."""
+    emails = [s for s in spans if s.entity == "EMAIL_ADDRESS"]
+    kept = []
+    for s in [piece for s in spans for piece in (_split_lines(text, s) if s.ner else [s])]:
+        if s.entity in ("PERSON", "LOCATION"):
+            s = _trim_person(text, s)
+        if s is None or _is_false_positive(text, s, emails):
+            continue
+        if s.ner and s.entity == "PERSON" and not _ner_name_ok(text[s.start:s.end]):
+            continue
+        if allow and s.entity not in cfg.deny_list and _allowed(text, s, allow):
+            continue
+        kept.append(s)
+    return kept
+
+
+def resolve(text: str, results, cfg: PiiConfig, allow: list[re.Pattern]) -> list[Span]:
+    spans = to_spans(results, set(cfg.entities) | set(cfg.deny_list))
+    spans = [s for s in spans if s.score >= cfg.thresholds.get(s.entity, cfg.score_threshold)]
+    return merge(clean(text, spans, cfg, allow))
+
+
+def echo_names(text: str, spans: list[Span]) -> list[Span]:
+    """A name found once is a name everywhere in the same record: 'Katrin Vogel' in the first turn makes a later
+    bare 'Katrin' a PERSON too (NER often misses one-word mentions)."""
+    common = common_words()
+    parts = {w for s in spans if s.entity == "PERSON" for w in re.findall(r"[^\W\d_][\w'’-]+", text[s.start:s.end])
+             if len(w) > 2 and w.casefold() not in common and w[0].isupper()}
+    if not parts:
+        return spans
+    pattern = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True)))
+                         + r")(?![\w'’-])")
+    return merge(spans + [Span(m.start(), m.end(), "PERSON", 0.6) for m in pattern.finditer(text)])

@@ -1,0 +1,410 @@
+"""The smoke run: sample, format, evaluate the base model, train a LoRA adapter, evaluate it, measure."""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import time
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from curate.records import Record
+from curate.smoke.config import SmokeConfig
+from curate.smoke.format import IGNORE, Example, Formatter
+
+
+class SmokeError(ValueError):
+    """Smoke training cannot run on these records; the message is one plain sentence."""
+
+
+def reference_texts() -> list[str]:
+    """The shipped forgetting-proxy set: short general-knowledge English paragraphs, written for this project."""
+    raw = resources.files("curate.smoke").joinpath("reference_text.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line)["text"] for line in raw.splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- devices and precision
+
+def pick_device(cfg: SmokeConfig) -> str:
+    import torch
+
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise SmokeError("smoke.device is 'cuda' but no CUDA device is available.")
+    if cfg.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return cfg.device
+
+
+def pick_bf16(cfg: SmokeConfig, device: str) -> bool:
+    import torch
+
+    if cfg.precision != "auto":
+        return cfg.precision == "bf16"
+    if device == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:  # native bf16 matmuls (AVX512-BF16 / AMX): about 1.5x faster here; emulated bf16 would be slower
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and "AVX512" in torch.backends.cpu.get_cpu_capability()
+    except Exception:
+        return False
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    vals = [int(x) for x in fields]
+    return sum(vals), vals[3] + (vals[4] if len(vals) > 4 else 0)  # total, idle + iowait
+
+
+def pick_threads(cfg: SmokeConfig, device: str) -> int:
+    """cfg.threads, or the cores other processes leave idle (sampled over 0.3 s, Linux; else all cores).
+
+    Measured here: with another process busy on one of the 2 cores, 2 torch threads took 20-36 s a step and
+    1 thread 7 s (OpenMP threads wait on the one that shares its core); on a quiet machine 2 threads take 4.5 s.
+    """
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cfg.threads:
+        return cfg.threads
+    if device == "cuda":
+        return torch.get_num_threads()
+    first = _cpu_times()
+    if first is None:
+        return cores
+    time.sleep(0.3)
+    second = _cpu_times()
+    total, idle = second[0] - first[0], second[1] - first[1]
+    if total <= 0:
+        return cores
+    n_cpu = os.cpu_count() or cores
+    free = idle / total * n_cpu
+    return max(1, min(cores, int(free + 0.5)))
+
+
+def _autocast(device: str, bf16: bool):
+    import torch
+
+    return torch.autocast(device_type=device, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+
+
+# ---------------------------------------------------------------- batching and loss
+
+def batches(examples: list[Example], batch_size: int, rng: random.Random) -> list[list[Example]]:
+    """One epoch in seeded random order. Not grouped by length on purpose: that would make batches of one kind
+    (all classification, all long chats), and the loss curve would jump with the kind instead of falling with
+    training; random batches pad more but their losses are comparable from step to step."""
+    order = list(examples)
+    rng.shuffle(order)
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def collate(batch: list[Example], pad_id: int, device: str, which: str = "labels"):
+    import torch
+
+    n = max(len(e.input_ids) for e in batch)
+    ids = torch.full((len(batch), n), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), n), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(batch), n), dtype=torch.long)
+    for i, e in enumerate(batch):
+        k = len(e.input_ids)
+        ids[i, :k] = torch.tensor(e.input_ids)
+        labels[i, :k] = torch.tensor(getattr(e, which))
+        mask[i, :k] = 1
+    return ids.to(device), labels.to(device), mask.to(device)
+
+
+def token_nll(causal_lm, ids, labels, mask):
+    """Per-token negative log-likelihood at supervised positions only, and their row index.
+
+    The head runs on supervised positions only: the naive `model(labels=...)` projects every position onto the
+    49k-token vocabulary, and prompt tokens (most tokens of a chat) are thrown away after that.
+    """
+    import torch.nn.functional as F
+
+    hidden = causal_lm.model(input_ids=ids, attention_mask=mask).last_hidden_state
+    target = labels[:, 1:]
+    sel = target != IGNORE
+    logits = causal_lm.lm_head(hidden[:, :-1][sel]).float()
+    rows = sel.nonzero()[:, 0]
+    return F.cross_entropy(logits, target[sel], reduction="none"), rows
+
+
+def evaluate(causal_lm, examples: list[Example], pad_id: int, device: str, bf16: bool, batch_size: int,
+             which: str = "labels") -> tuple[float, list[tuple[float, int]]]:
+    """Token-weighted mean NLL over all supervised tokens, and (sum, count) per example."""
+    import torch
+
+    per: list[tuple[float, int]] = [(0.0, 0)] * len(examples)
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i].input_ids))
+    causal_lm.eval()
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            ids, labels, mask = collate([examples[i] for i in idx], pad_id, device, which)
+            with _autocast(device, bf16):
+                nll, rows = token_nll(causal_lm, ids, labels, mask)
+            sums = torch.zeros(len(idx), dtype=torch.float64).index_add_(0, rows.cpu(), nll.double().cpu())
+            counts = torch.bincount(rows.cpu(), minlength=len(idx))
+            for j, i in enumerate(idx):
+                per[i] = (float(sums[j]), int(counts[j]))
+    total = sum(s for s, _ in per)
+    count = sum(c for _, c in per)
+    return (total / count if count else float("nan")), per
+
+
+# ---------------------------------------------------------------- the run
+
+def _window_means(losses: list[float], window: int) -> tuple[float, float]:
+    w = max(1, min(window, len(losses) // 3 or 1))
+    finite = [x for x in losses if math.isfinite(x)]
+    if not finite:
+        return float("nan"), float("nan")
+    head = [x for x in losses[:w] if math.isfinite(x)] or finite[:1]
+    tail = [x for x in losses[-w:] if math.isfinite(x)] or finite[-1:]
+    return sum(head) / len(head), sum(tail) / len(tail)
+
+
+def _share(before: float, after: float) -> float:
+    return (before - after) / before if before and math.isfinite(before) and math.isfinite(after) else float("nan")
+
+
+def split_records(records: list[Record], cfg: SmokeConfig,
+                  validation: list[Record] | None) -> tuple[list[Record], list[Record]]:
+    if validation is None:
+        from curate.publish import split  # the published split: held-out records are never trained on
+
+        return split(records, cfg.validation_fraction, cfg.split_seed)
+    val_ids = {id(r) for r in validation}
+    return [r for r in records if id(r) not in val_ids], list(validation)
+
+
+def run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress: bool,
+        validation: list[Record] | None = None) -> tuple[dict[str, float | int], dict[str, Any]]:
+    import torch
+
+    device = pick_device(cfg)
+    threads = pick_threads(cfg, device)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        stats, details = _run(records, cfg, out_dir, progress, validation, device)
+    finally:
+        torch.set_num_threads(before)
+    stats["threads"] = threads
+    return stats, details
+
+
+def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress: bool,
+         validation: list[Record] | None, device: str) -> tuple[dict[str, float | int], dict[str, Any]]:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from tqdm.auto import tqdm
+
+    from curate.smoke.model import load_base
+
+    t0 = time.perf_counter()
+    train_recs, val_recs = split_records(records, cfg, validation)
+    rng = random.Random(cfg.seed)
+    bf16 = pick_bf16(cfg, device)
+
+    with _quiet_transformers(progress):
+        model, tok, label = load_base(cfg.model, cfg.seed)
+    load_s = time.perf_counter() - t0
+    fmt = Formatter(tok, cfg.max_seq_len)
+    pad_id = tok.pad_token_id
+
+    sample = rng.sample(train_recs, min(cfg.sample_size, len(train_recs)))
+    formatted = [(r, fmt.record(r)) for r in sample]
+    skipped_undesirable = sum(1 for _, e in formatted if e is None)
+    train = [e for _, e in formatted if e is not None]
+    heldout = [e for e in (fmt.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
+    heldout = [e for e in heldout if _predicts(e)]
+    trainable = [e for e in train if _predicts(e)]
+    if len(trainable) < 2 or not heldout:
+        raise SmokeError(f"smoke training needs at least 2 training and 1 held-out example with assistant tokens; "
+                         f"got {len(trainable)} and {len(heldout)} from {len(records)} records.")
+
+    empty = sum(1 for e in train if e.content_tokens == 0)
+    truncated_to_zero = sum(1 for e in train if e.content_tokens > 0 and e.content_tokens_kept == 0)
+    covered = sum(1 for e in train if e.content_tokens_kept > 0)
+    outputs = Counter(e.target.strip() for e in train)
+    top_share = outputs.most_common(1)[0][1] / len(train) if train else 0.0
+
+    refs = [fmt.text(t, "reference") for t in reference_texts()]
+    swaps = _swaps(fmt, heldout)
+
+    model.to(device)
+    with torch.random.fork_rng(devices=[]):  # the caller's RNG state is left as it was
+        torch.manual_seed(cfg.seed)
+        lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", bias="none")
+        pmodel = get_peft_model(model, lora)
+        causal = pmodel.get_base_model()
+        eval_bs = cfg.batch_size * 2
+
+        eval_t0 = time.perf_counter()
+        held_base, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs)
+        ref_base, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs)
+        eval_s = time.perf_counter() - eval_t0
+
+        params = [p for p in pmodel.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
+        losses: list[float] = []
+        nonfinite = 0
+        tokens = 0
+        stopped_early = False
+        epoch_rng = random.Random(cfg.seed + 1)
+        queue: list[list[Example]] = []
+        train_t0 = time.perf_counter()
+        bar = tqdm(total=cfg.steps, desc="smoke-train", unit="step", disable=not progress, leave=False)
+        for step in range(cfg.steps):
+            if time.perf_counter() - t0 >= cfg.time_budget_s:
+                stopped_early = True
+                break
+            if not queue:
+                queue = batches(trainable, cfg.batch_size, epoch_rng)
+            batch = queue.pop(0)
+            ids, labels, mask = collate(batch, pad_id, device)
+            causal.train()
+            with _autocast(device, bf16):
+                nll, _ = token_nll(causal, ids, labels, mask)
+            loss = nll.mean()
+            value = float(loss.detach())
+            bad = not math.isfinite(value)
+            if not bad:
+                loss.backward()
+                norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
+                bad = not math.isfinite(norm)
+            if bad:
+                nonfinite += 1
+            else:
+                opt.step()
+            opt.zero_grad(set_to_none=True)
+            losses.append(value)
+            tokens += int(mask.sum())
+            bar.update(1)
+            bar.set_postfix(step=step + 1, loss=f"{value:.3f}")
+        bar.close()
+        train_s = time.perf_counter() - train_t0
+
+        eval_t0 = time.perf_counter()
+        held_adapter, held_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs)
+        _, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, which="final_labels")
+        ref_adapter, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs)
+        swap_stats = _swap_losses(causal, swaps, final_per, pad_id, device, bf16, eval_bs)
+        eval_s += time.perf_counter() - eval_t0
+
+    first, last = _window_means(losses, cfg.loss_window)
+    steps = len(losses)
+    stats: dict[str, float | int] = {
+        "records_in": len(records),
+        "examples_train": len(trainable),
+        "examples_formatted": len(train),
+        "examples_heldout": len(heldout),
+        "examples_undesirable_skipped": skipped_undesirable,
+        "examples_empty_target": empty,
+        "examples_truncated_to_zero": truncated_to_zero,
+        "supervised_token_coverage": covered / len(train) if train else 0.0,
+        "supervised_token_share": (sum(e.supervised for e in train) / max(1, sum(len(e.input_ids) for e in train))),
+        "top_output_share": top_share,
+        "max_seq_len": cfg.max_seq_len,
+        "nonfinite": nonfinite,
+        "steps": steps,
+        "steps_planned": cfg.steps,
+        "stopped_early": int(stopped_early),
+        "loss_first_window": first,
+        "loss_last_window": last,
+        "loss_drop_share": _share(first, last),
+        "heldout_loss_base": held_base,
+        "heldout_loss_adapter": held_adapter,
+        "heldout_improvement_share": _share(held_base, held_adapter),
+        "reference_loss_base": ref_base,
+        "reference_loss_adapter": ref_adapter,
+        "forgetting_rise_share": -_share(ref_base, ref_adapter),
+        **swap_stats,
+        "tokens_trained": tokens,
+        "seconds_per_step": train_s / steps if steps else 0.0,
+        "train_seconds": train_s,
+        "eval_seconds": eval_s,
+        "load_seconds": load_s,
+        "seconds": 0.0,
+        "bf16": int(bf16),
+        "cuda": int(device == "cuda"),
+    }
+    details: dict[str, Any] = {
+        "loss_curve": losses,
+        "model": label,
+        "device": device,
+        "precision": "bf16 autocast" if bf16 else "fp32",
+        "stopped_early": (f"stopped after {steps} of {cfg.steps} steps: time budget of {cfg.time_budget_s:g} s "
+                          f"reached" if stopped_early else None),
+        "heldout_per_example": [{"id": e.record_id, "loss": s / c if c else None} for e, (s, c) in
+                                zip(heldout, held_per)],
+    }
+    if out_dir is not None:
+        _save_adapter(pmodel, out_dir)
+    stats["seconds"] = time.perf_counter() - t0
+    return stats, details
+
+
+def _predicts(e: Example) -> bool:
+    """At least one supervised token after the first position (the first token has nothing to be predicted from)."""
+    return any(x != IGNORE for x in e.labels[1:])
+
+
+def _swaps(fmt: Formatter, heldout: list[Example]) -> list[tuple[int, Example]]:
+    """Each prompted held-out example's last turn after the next prompted example's context (a cyclic shift)."""
+    prompted = [i for i, e in enumerate(heldout) if e.context is not None and e.final_message is not None]
+    if len(prompted) < 2:
+        return []
+    out = []
+    for k, i in enumerate(prompted):
+        other = heldout[prompted[(k + 1) % len(prompted)]]
+        ex = fmt.swapped(heldout[i], other)
+        if ex is not None and sum(1 for x in ex.final_labels if x != IGNORE) > 0:
+            out.append((i, ex))
+    return out
+
+
+def _swap_losses(causal, swaps, final_per, pad_id, device, bf16, bs) -> dict[str, float | int]:
+    """Mean NLL of the same target tokens after the own and after another example's prompt. Pairs where the
+    other prompt pushed target tokens past max_seq_len are left out, so both sides score the same tokens."""
+    if len(swaps) < 2:
+        return {"input_dependence_pairs": len(swaps)}
+    _, mis = evaluate(causal, [ex for _, ex in swaps], pad_id, device, bf16, bs, which="final_labels")
+    pairs = [(final_per[i], m) for (i, _), m in zip(swaps, mis) if final_per[i][1] == m[1] and m[1] > 0]
+    if len(pairs) < 2:
+        return {"input_dependence_pairs": len(pairs)}
+    count = sum(own[1] for own, _ in pairs)
+    matched = sum(own[0] for own, _ in pairs) / count
+    mismatched = sum(other[0] for _, other in pairs) / count
+    return {"input_dependence_pairs": len(pairs), "swap_loss_matched": matched, "swap_loss_mismatched": mismatched,
+            "input_dependence_nats": mismatched - matched}
+
+
+def _save_adapter(pmodel, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pmodel.save_pretrained(str(out_dir), safe_serialization=True)
+    card = out_dir / "README.md"  # peft's generated model card template: empty boilerplate
+    if card.is_file():
+        card.unlink()
+
+
+@contextlib.contextmanager
+def _quiet_transformers(progress: bool):
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    if not progress:
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()

@@ -1,0 +1,59 @@
+"""Canary: unique fictitious identifiers planted in an input folder appear nowhere under --out, in the captured
+logs and output of a full `curate run` through the Prefect flow, or in Prefect's own storage."""
+import json
+import os
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+
+CANARIES = {
+    "name": "Zebulon Quillfeather",
+    "email": "zebulon.quillfeather@canary-mail.example",
+    "phone": "+44 20 7946 0321",
+    "iban": "GB33BUKB20201555555555",
+}
+
+
+def _exports(root):
+    root.mkdir()
+    lines = []
+    for i, topic in enumerate(["router firmware", "invoice totals", "password resets", "shipping delays"]):
+        lines.append({"messages": [
+            {"role": "system", "content": "You are Northwind's support assistant."},
+            {"role": "user", "content": f"Hello, this is {CANARIES['name']} about {topic}. Mail me at "
+                                        f"{CANARIES['email']} or call {CANARIES['phone']}. IBAN {CANARIES['iban']}."},
+            {"role": "assistant", "content": f"Thanks {CANARIES['name']}, I have noted your question about {topic}."}]})
+    (root / "chats.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"messages": "' +
+                                      CANARIES["email"] + "\n", encoding="utf-8")  # a broken line holding one too
+    return root
+
+
+def _leaks(text: str) -> list[str]:
+    return [k for k, v in CANARIES.items() if v in text or v.replace(" ", "") in text]
+
+
+def test_canaries_never_leak(tmp_path):
+    src = _exports(tmp_path / "exports")
+    out = tmp_path / "out"
+    prefect_home = tmp_path / "prefect_home"
+    env = {**os.environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_LOGGING_LEVEL": "DEBUG"}
+    run = subprocess.run([sys.executable, "-m", "curate.cli", "run", str(src), "--out", str(out), "--skip-smoke"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert run.returncode in (0, 1), run.stderr[-2000:]  # 1: four records fail the size gate, as they should
+    assert (out / "manifest.json").exists()
+    assert _leaks(run.stdout + run.stderr) == []
+    scanned = 0
+    for root in (out, prefect_home):
+        for path in root.rglob("*"):
+            if not path.is_file():
+                continue
+            scanned += 1
+            data = path.read_bytes().decode("utf-8", "ignore")
+            if path.suffix == ".parquet":
+                data = json.dumps(pq.read_table(path).to_pylist())
+            assert _leaks(data) == [], f"{path.relative_to(tmp_path)} leaks {_leaks(data)}"
+    assert scanned > 10 and any(prefect_home.rglob("*.db"))  # Prefect's database was written and scanned
+    rejects = (out / "rejects.jsonl").read_text()
+    assert '"locator":"line 5"' in rejects  # the broken line is rejected by locator, not copied
