@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from curate.config import DEFAULT_GATES, Config, ConfigError, Gate
-from curate.records import StageResult
+from curate.records import StageResult, is_timing
 
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 
@@ -56,7 +56,7 @@ def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, 
     metrics: dict[str, float] = {}
     for name, res in stages:
         for key, value in res.stats.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not is_timing(key):
                 metrics[f"{name}.{key}"] = value
     metrics["published.total"] = sum(published.values())
     for name, n in published.items():

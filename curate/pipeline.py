@@ -17,7 +17,7 @@ from curate.diversity import measure_diversity
 from curate.gates import GateResult, collect_metrics, effective_gates, evaluate, failed
 from curate.ingest import ingest
 from curate.publish import PublishSummary, check_output, dataset_name, publish, split_by_dataset
-from curate.records import Record, StageResult
+from curate.records import Record, StageResult, is_timing
 from curate.smoke.checks import smoke_gates
 from curate.validate import validate
 
@@ -96,7 +96,7 @@ def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, prog
             raise
         stages = [*stages, ("smoke", smoked)]
         outcome.metrics.update({f"smoke.{k}": v for k, v in smoked.stats.items()
-                                if isinstance(v, (int, float)) and not isinstance(v, bool)})
+                                if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_timing(k)})
         gates = evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), outcome.metrics)
     # A failed gate still publishes the report and rejects, marked not publishable, so people can see why.
     return call("publish", publish, outcome.records, stages, out, cfg, force, gates, outcome.metrics, smoke_dir)

@@ -20,7 +20,7 @@ from curate import __version__
 from curate.config import Config
 from curate.gates import GateResult, failed
 from curate.ingest.sources import sha256_file
-from curate.records import Message, Record, Reject, StageResult
+from curate.records import Message, Record, Reject, StageResult, is_timing
 from curate.report import write_reports
 
 PACKAGES = ["datasets", "pyarrow", "pydantic", "pandas", "polars", "jsonschema", "presidio-analyzer",
@@ -175,7 +175,8 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
                 f.write(rej.model_dump_json(exclude_none=True) + "\n")
         stage_rows = [{"stage": name, "records_in": len(res.kept) + len(res.rejected), "kept": len(res.kept),
                        "rejected": len(res.rejected),
-                       "rejects_by_reason": _reason_counts(res.rejected), "stats": res.stats,
+                       "rejects_by_reason": _reason_counts(res.rejected),
+                       "stats": {k: v for k, v in res.stats.items() if not is_timing(k)},
                        **({"details": res.details} if res.details else {})}
                       for name, res in stages]
         inputs = sorted({(r.provenance.source, r.provenance.sha256) for r in [*records, *rejects]})

@@ -91,6 +91,11 @@ class StageResult:
     details: dict[str, Any] = field(default_factory=dict)  # for the report: examples, distributions
 
 
+def is_timing(key: str) -> bool:
+    """Wall-clock figures vary run to run; they are shown in the terminal, never written to outputs."""
+    return "seconds" in key
+
+
 def _normalise(value: Any) -> Any:
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value).strip()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.gates import GateResult
-from curate.records import Record, StageResult
+from curate.records import Record, StageResult, is_timing
 from curate.views import comparable_text
 
 ICON = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
@@ -80,7 +80,8 @@ def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[
         out.append(("Validation findings by rule", ["rule", "records", "severity", "examples"], rows))
     pii = _stage(stages, PII_STAGE)
     if pii is not None:
-        rows = [[k, _fmt(v)] for k, v in pii.stats.items() if k not in ("records_in", "kept", "rejected")]
+        rows = [[k, _fmt(v)] for k, v in pii.stats.items()
+                if k not in ("records_in", "kept", "rejected") and not is_timing(k)]
         out.append(("Personal data found and scrubbed", ["metric", "value"], rows))
     div = [[k.split(".", 1)[1], _fmt(v)] for k, v in metrics.items() if k.startswith(("diversity.", "leakage."))
            or ".leakage." in k]

@@ -46,8 +46,8 @@ class SmokeConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="'auto': CUDA when available, else CPU")
     threads: int = Field(
         default=0, ge=0,
-        description="CPU threads; 0 = the cores other processes leave idle: an oversubscribed core made steps 3-5x "
-                    "slower on this 2-core machine",
+        description="CPU threads; 0 = the cores other processes leave idle, re-measured every second: an "
+                    "oversubscribed core made steps 3-5x slower on this 2-core machine",
     )
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto",

@@ -7,6 +7,7 @@ import math
 import os
 import random
 import time
+import warnings
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -55,36 +56,60 @@ def pick_bf16(cfg: SmokeConfig, device: str) -> bool:
 def _cpu_times() -> tuple[int, int] | None:
     try:
         fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except OSError:
+    except (OSError, IndexError):
         return None
     vals = [int(x) for x in fields]
-    return sum(vals), vals[3] + (vals[4] if len(vals) > 4 else 0)  # total, idle + iowait
+    return sum(vals), vals[3] + (vals[4] if len(vals) > 4 else 0)  # all ticks, idle + iowait ticks
 
 
-def pick_threads(cfg: SmokeConfig, device: str) -> int:
-    """cfg.threads, or the cores other processes leave idle (sampled over 0.3 s, Linux; else all cores).
+class ThreadGovernor:
+    """CPU threads for torch: cfg.threads, or (0) the cores that other processes leave free, re-measured about
+    once a second from /proc/stat minus this process's own CPU time, so a neighbour that starts or stops
+    mid-run is followed. Linux only; elsewhere torch's default.
 
-    Measured here: with another process busy on one of the 2 cores, 2 torch threads took 20-36 s a step and
-    1 thread 7 s (OpenMP threads wait on the one that shares its core); on a quiet machine 2 threads take 4.5 s.
+    Measured on this 2-core machine: with another process busy on one core, 2 torch threads took 20-36 s a
+    step and 1 thread 7 s (OpenMP threads wait for the one sharing its core); on a quiet machine 2 threads
+    take 4.5 s and 1 thread 7 s.
     """
-    import torch
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cfg.threads:
-        return cfg.threads
-    if device == "cuda":
-        return torch.get_num_threads()
-    first = _cpu_times()
-    if first is None:
-        return cores
-    time.sleep(0.3)
-    second = _cpu_times()
-    total, idle = second[0] - first[0], second[1] - first[1]
-    if total <= 0:
-        return cores
-    n_cpu = os.cpu_count() or cores
-    free = idle / total * n_cpu
-    return max(1, min(cores, int(free + 0.5)))
+    def __init__(self, fixed: int, device: str):
+        import torch
+
+        self.torch = torch
+        self.before = torch.get_num_threads()
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self.adaptive = fixed == 0 and device == "cpu" and _cpu_times() is not None
+        self.used: list[int] = []
+        if fixed:
+            self._set(fixed)
+        elif self.adaptive:
+            self._mark()
+            time.sleep(0.3)
+            self.tick(force=True)
+
+    def _set(self, n: int) -> None:
+        if not self.used or self.used[-1] != n:
+            self.torch.set_num_threads(n)
+        self.used.append(n)
+
+    def _mark(self) -> None:
+        self.t, self.cpu, self.stat = time.perf_counter(), time.process_time(), _cpu_times()
+
+    def tick(self, force: bool = False) -> None:
+        if not self.adaptive or (not force and time.perf_counter() - self.t < 1.0):
+            return
+        t, cpu, stat = time.perf_counter(), time.process_time(), _cpu_times()
+        wall = t - self.t
+        if stat is None or wall <= 0:
+            return
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        busy = ((stat[0] - self.stat[0]) - (stat[1] - self.stat[1])) / hz
+        others = max(0.0, busy - (cpu - self.cpu)) / wall
+        self._set(max(1, min(self.cores, int(self.cores - others + 0.5))))
+        self.t, self.cpu, self.stat = t, cpu, stat
+
+    def restore(self) -> None:
+        self.torch.set_num_threads(self.before)
 
 
 def _autocast(device: str, bf16: bool):
@@ -136,7 +161,7 @@ def token_nll(causal_lm, ids, labels, mask):
 
 
 def evaluate(causal_lm, examples: list[Example], pad_id: int, device: str, bf16: bool, batch_size: int,
-             which: str = "labels") -> tuple[float, list[tuple[float, int]]]:
+             which: str = "labels", tick=None) -> tuple[float, list[tuple[float, int]]]:
     """Token-weighted mean NLL over all supervised tokens, and (sum, count) per example."""
     import torch
 
@@ -153,6 +178,8 @@ def evaluate(causal_lm, examples: list[Example], pad_id: int, device: str, bf16:
             counts = torch.bincount(rows.cpu(), minlength=len(idx))
             for j, i in enumerate(idx):
                 per[i] = (float(sums[j]), int(counts[j]))
+            if tick is not None:
+                tick()
     total = sum(s for s, _ in per)
     count = sum(c for _, c in per)
     return (total / count if count else float("nan")), per
@@ -189,19 +216,18 @@ def run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress:
     import torch
 
     device = pick_device(cfg)
-    threads = pick_threads(cfg, device)
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
+    gov = ThreadGovernor(cfg.threads, device)
     try:
-        stats, details = _run(records, cfg, out_dir, progress, validation, device)
+        stats, details = _run(records, cfg, out_dir, progress, validation, device, gov)
     finally:
-        torch.set_num_threads(before)
-    stats["threads"] = threads
+        gov.restore()
+    used = gov.used or [torch.get_num_threads()]
+    stats["threads_min"], stats["threads_max"] = min(used), max(used)
     return stats, details
 
 
 def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress: bool,
-         validation: list[Record] | None, device: str) -> tuple[dict[str, float | int], dict[str, Any]]:
+         validation: list[Record] | None, device: str, gov: ThreadGovernor) -> tuple[dict[str, float | int], dict[str, Any]]:
     import torch
     from peft import LoraConfig, get_peft_model
     from tqdm.auto import tqdm
@@ -244,13 +270,15 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         torch.manual_seed(cfg.seed)
         lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                           target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", bias="none")
-        pmodel = get_peft_model(model, lora)
+        with warnings.catch_warnings():  # peft calls a transformers method deprecated in v5
+            warnings.simplefilter("ignore", FutureWarning)
+            pmodel = get_peft_model(model, lora)
         causal = pmodel.get_base_model()
         eval_bs = cfg.batch_size * 2
 
         eval_t0 = time.perf_counter()
-        held_base, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs)
-        ref_base, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs)
+        held_base, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        ref_base, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
         eval_s = time.perf_counter() - eval_t0
 
         params = [p for p in pmodel.parameters() if p.requires_grad]
@@ -288,16 +316,17 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
             opt.zero_grad(set_to_none=True)
             losses.append(value)
             tokens += int(mask.sum())
+            gov.tick()
             bar.update(1)
             bar.set_postfix(step=step + 1, loss=f"{value:.3f}")
         bar.close()
         train_s = time.perf_counter() - train_t0
 
         eval_t0 = time.perf_counter()
-        held_adapter, held_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs)
-        _, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, which="final_labels")
-        ref_adapter, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs)
-        swap_stats = _swap_losses(causal, swaps, final_per, pad_id, device, bf16, eval_bs)
+        held_adapter, held_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        _, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, which="final_labels", tick=gov.tick)
+        ref_adapter, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        swap_stats = _swap_losses(causal, swaps, final_per, pad_id, device, bf16, eval_bs, tick=gov.tick)
         eval_s += time.perf_counter() - eval_t0
 
     first, last = _window_means(losses, cfg.loss_window)
@@ -372,12 +401,12 @@ def _swaps(fmt: Formatter, heldout: list[Example]) -> list[tuple[int, Example]]:
     return out
 
 
-def _swap_losses(causal, swaps, final_per, pad_id, device, bf16, bs) -> dict[str, float | int]:
+def _swap_losses(causal, swaps, final_per, pad_id, device, bf16, bs, tick=None) -> dict[str, float | int]:
     """Mean NLL of the same target tokens after the own and after another example's prompt. Pairs where the
     other prompt pushed target tokens past max_seq_len are left out, so both sides score the same tokens."""
     if len(swaps) < 2:
         return {"input_dependence_pairs": len(swaps)}
-    _, mis = evaluate(causal, [ex for _, ex in swaps], pad_id, device, bf16, bs, which="final_labels")
+    _, mis = evaluate(causal, [ex for _, ex in swaps], pad_id, device, bf16, bs, which="final_labels", tick=tick)
     pairs = [(final_per[i], m) for (i, _), m in zip(swaps, mis) if final_per[i][1] == m[1] and m[1] > 0]
     if len(pairs) < 2:
         return {"input_dependence_pairs": len(pairs)}
