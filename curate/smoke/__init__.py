@@ -11,8 +11,12 @@ Checks (thresholds in SmokeConfig, mirrored by SMOKE_GATES):
 - steps: the time budget left enough steps to judge (`steps`, `stopped_early`).
 - supervised coverage: share of sampled examples that keep assistant tokens after the chat template and
   truncation (`supervised_token_coverage`, `examples_empty_target`, `examples_truncated_to_zero`).
-- output variety: share of examples carrying the single most common output (`top_output_share`).
-- loss drop: mean training loss over the first vs the last window of steps (`loss_drop_share`).
+- output variety: share of examples carrying the single most common output (`top_output_share`; classification
+  examples are left out, their labels repeat by design; absent for classification-only data).
+- loss drop: training loss of the first `loss_window` batches when they were trained on, vs the same batches
+  after training (`loss_drop_share`; `loss_last_window` is the end of the curve, for the report). Same examples
+  on both sides: on mixed data (a classification batch next to a chat batch) the last batches' loss says more
+  about what they drew than about learning.
 - held-out: loss on a slice of the validation split, base vs adapter (`heldout_improvement_share`).
 - input dependence: held-out loss of each example's last reply after its own prompt vs after another held-out
   example's prompt (`input_dependence_nats`). Learning the outputs' style lowers both; only learning the
@@ -94,6 +98,9 @@ def plot_loss_curve(losses: list[float], path: Path, stats: dict | None = None) 
                                                                              "held-out, adapter")):
         if key in s and math.isfinite(s[key]):
             ax.axhline(s[key], linestyle=style, color="grey" if "base" in key else "tab:green", label=name)
+    w, after = s.get("loss_window"), s.get("loss_first_window_after")
+    if w and after is not None and math.isfinite(after):
+        ax.hlines(after, 1, w, colors="tab:orange", linewidth=2.5, label=f"first {w} batches, after training")
     ax.set_xlabel("step")
     ax.set_ylabel("loss (nats / supervised token)")
     ax.set_title("Smoke training")

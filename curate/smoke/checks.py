@@ -13,8 +13,12 @@ from curate.smoke.config import SmokeConfig
 
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "<": operator.lt, ">": operator.gt}
 
-# Metrics a check may be unable to measure: absent from stats means "not applicable", not "failed".
-OPTIONAL_METRICS = {"input_dependence_nats"}
+# Metrics a check may be unable to measure: absent from stats means "not applicable", not "failed" (the gate
+# engine skips a gate whose metric a run did not produce).
+OPTIONAL_METRICS = {
+    "input_dependence_nats": "fewer than two held-out examples have a prompt (text-only data)",
+    "top_output_share": "every sampled example is a classification example, whose labels repeat by design",
+}
 
 
 def smoke_gates(cfg: SmokeConfig | None = None) -> list[dict[str, Any]]:
@@ -75,7 +79,8 @@ def _sentence(name: str, ok: bool, v: float, t: float, op: str, s: dict[str, Any
                 f"The most common output covers a {_fmt(v)} share of examples ({cmp}): the outputs are (nearly) "
                 f"all identical, so the model would learn a constant reply.")
     if name == "smoke_loss_drop":
-        curve = f"training loss {_fmt(g('loss_first_window'))} -> {_fmt(g('loss_last_window'))}"
+        curve = (f"training loss on the first {_fmt(g('loss_window'))} batches {_fmt(g('loss_first_window'))} -> "
+                 f"{_fmt(g('loss_first_window_after'))} after training (last steps: {_fmt(g('loss_last_window'))})")
         return (f"The {curve} fell by a {_fmt(v)} share ({cmp})." if ok else
                 f"The {curve} fell by only a {_fmt(v)} share ({cmp}): the model does not learn this data.")
     if name == "smoke_heldout":
@@ -90,7 +95,8 @@ def _sentence(name: str, ok: bool, v: float, t: float, op: str, s: dict[str, Any
                 f"Outputs do not depend on inputs: {pair} ({_fmt(v)} nats, {cmp}); outputs look shuffled against "
                 f"inputs, or identical.")
     if name == "smoke_forgetting":
-        ref = f"general-text loss {_fmt(g('reference_loss_base'))} (base) -> {_fmt(g('reference_loss_adapter'))} (adapter)"
+        ref = (f"general-text loss {_fmt(g('reference_loss_base'))} (base) -> "
+               f"{_fmt(g('reference_loss_adapter'))} (adapter)")
         return (f"Forgetting proxy: {ref}, a {_fmt(v)} rise ({cmp})." if ok else
                 f"Forgetting proxy: {ref}, a {_fmt(v)} rise ({cmp}): the data damages the base model's general "
                 f"language ability.")
@@ -104,8 +110,7 @@ def smoke_verdict(stats: dict[str, Any], cfg: SmokeConfig | None = None) -> list
         metric = gate["metric"].removeprefix("smoke.")
         if metric not in stats:
             if metric in OPTIONAL_METRICS:
-                out.append((gate["name"], True, f"Not measured: fewer than two held-out examples have a prompt "
-                                                f"({metric} is absent)."))
+                out.append((gate["name"], True, f"Not measured: {OPTIONAL_METRICS[metric]} ({metric} is absent)."))
             else:
                 out.append((gate["name"], False, f"Metric {metric} is missing from the smoke-training stats."))
             continue

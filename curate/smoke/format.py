@@ -23,8 +23,8 @@ from typing import Any
 from curate.records import Message, Record
 
 IGNORE = -100
-CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + "
-          "'\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + "
+          "'<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
 
 
 @dataclass
@@ -127,7 +127,8 @@ class Formatter:
             content.append(False)
         return self._finish(ids, list(ids), list(ids), content, kind, rid, target=text)
 
-    def _finish(self, ids, labels, final, content_flags, kind, rid, target, context=None, final_message=None) -> Example:
+    def _finish(self, ids, labels, final, content_flags, kind, rid, target, context=None,
+                final_message=None) -> Example:
         before = sum(1 for lab, c in zip(labels, content_flags) if lab != IGNORE and c)
         n = self.max_len
         kept = sum(1 for lab, c in zip(labels[:n], content_flags[:n]) if lab != IGNORE and c)

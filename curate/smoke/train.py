@@ -48,7 +48,8 @@ def pick_bf16(cfg: SmokeConfig, device: str) -> bool:
     if device == "cuda":
         return torch.cuda.is_bf16_supported()
     try:  # native bf16 matmuls (AVX512-BF16 / AMX): about 1.5x faster here; emulated bf16 would be slower
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and "AVX512" in torch.backends.cpu.get_cpu_capability()
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return native and "AVX512" in torch.backends.cpu.get_cpu_capability()
     except Exception:
         return False
 
@@ -161,41 +162,40 @@ def token_nll(causal_lm, ids, labels, mask):
 
 
 def evaluate(causal_lm, examples: list[Example], pad_id: int, device: str, bf16: bool, batch_size: int,
-             which: str = "labels", tick=None) -> tuple[float, list[tuple[float, int]]]:
-    """Token-weighted mean NLL over all supervised tokens, and (sum, count) per example."""
+             which: str = "labels", tick=None) -> tuple[float, list[tuple[float, int]], list[tuple[float, int]]]:
+    """Token-weighted mean NLL over the supervised tokens (`which`), (sum, count) per example, and the same per
+    example restricted to the last supervised turn (one forward pass serves both)."""
     import torch
 
     per: list[tuple[float, int]] = [(0.0, 0)] * len(examples)
+    per_final: list[tuple[float, int]] = [(0.0, 0)] * len(examples)
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].input_ids))
     causal_lm.eval()
     with torch.no_grad():
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            ids, labels, mask = collate([examples[i] for i in idx], pad_id, device, which)
+            chunk = [examples[i] for i in idx]
+            ids, labels, mask = collate(chunk, pad_id, device, which)
+            _, final, _ = collate(chunk, pad_id, "cpu", "final_labels")
             with _autocast(device, bf16):
                 nll, rows = token_nll(causal_lm, ids, labels, mask)
-            sums = torch.zeros(len(idx), dtype=torch.float64).index_add_(0, rows.cpu(), nll.double().cpu())
-            counts = torch.bincount(rows.cpu(), minlength=len(idx))
+            nll, rows = nll.double().cpu(), rows.cpu()
+            is_final = (final[:, 1:][labels[:, 1:].cpu() != IGNORE] != IGNORE).double()
+            sums = torch.zeros(len(idx), dtype=torch.float64).index_add_(0, rows, nll)
+            counts = torch.bincount(rows, minlength=len(idx))
+            fsums = torch.zeros(len(idx), dtype=torch.float64).index_add_(0, rows, nll * is_final)
+            fcounts = torch.zeros(len(idx), dtype=torch.float64).index_add_(0, rows, is_final)
             for j, i in enumerate(idx):
                 per[i] = (float(sums[j]), int(counts[j]))
+                per_final[i] = (float(fsums[j]), int(fcounts[j]))
             if tick is not None:
                 tick()
     total = sum(s for s, _ in per)
     count = sum(c for _, c in per)
-    return (total / count if count else float("nan")), per
+    return (total / count if count else float("nan")), per, per_final
 
 
 # ---------------------------------------------------------------- the run
-
-def _window_means(losses: list[float], window: int) -> tuple[float, float]:
-    w = max(1, min(window, len(losses) // 3 or 1))
-    finite = [x for x in losses if math.isfinite(x)]
-    if not finite:
-        return float("nan"), float("nan")
-    head = [x for x in losses[:w] if math.isfinite(x)] or finite[:1]
-    tail = [x for x in losses[-w:] if math.isfinite(x)] or finite[-1:]
-    return sum(head) / len(head), sum(tail) / len(tail)
-
 
 def _share(before: float, after: float) -> float:
     return (before - after) / before if before and math.isfinite(before) and math.isfinite(after) else float("nan")
@@ -227,7 +227,8 @@ def run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress:
 
 
 def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress: bool,
-         validation: list[Record] | None, device: str, gov: ThreadGovernor) -> tuple[dict[str, float | int], dict[str, Any]]:
+         validation: list[Record] | None, device: str,
+         gov: ThreadGovernor) -> tuple[dict[str, float | int], dict[str, Any]]:
     import torch
     from peft import LoraConfig, get_peft_model
     from tqdm.auto import tqdm
@@ -259,8 +260,9 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
     empty = sum(1 for e in train if e.content_tokens == 0)
     truncated_to_zero = sum(1 for e in train if e.content_tokens > 0 and e.content_tokens_kept == 0)
     covered = sum(1 for e in train if e.content_tokens_kept > 0)
-    outputs = Counter(e.target.strip() for e in train)
-    top_share = outputs.most_common(1)[0][1] / len(train) if train else 0.0
+    # Classification labels repeat by design (label balance is a gate of its own): only free-form outputs count.
+    outputs = Counter(e.target.strip() for e in train if e.kind != "classification")
+    top_output = {"top_output_share": outputs.most_common(1)[0][1] / sum(outputs.values())} if outputs else {}
 
     refs = [fmt.text(t, "reference") for t in reference_texts()]
     swaps = _swaps(fmt, heldout)
@@ -277,13 +279,16 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         eval_bs = cfg.batch_size * 2
 
         eval_t0 = time.perf_counter()
-        held_base, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
-        ref_base, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        held_base, _, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        ref_base, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
         eval_s = time.perf_counter() - eval_t0
 
         params = [p for p in pmodel.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
         losses: list[float] = []
+        window = max(1, min(cfg.loss_window, cfg.steps // 3))
+        first_batches: list[list[Example]] = []
+        first_tokens: list[int] = []
         nonfinite = 0
         tokens = 0
         stopped_early = False
@@ -315,21 +320,30 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
                 opt.step()
             opt.zero_grad(set_to_none=True)
             losses.append(value)
+            if step < window:
+                first_batches.append(batch)
+                first_tokens.append(len(nll))
             tokens += int(mask.sum())
             gov.tick()
+            bar.set_postfix(step=step + 1, loss=f"{value:.3f}", refresh=False)
             bar.update(1)
-            bar.set_postfix(step=step + 1, loss=f"{value:.3f}")
         bar.close()
         train_s = time.perf_counter() - train_t0
 
         eval_t0 = time.perf_counter()
-        held_adapter, held_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
-        _, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, which="final_labels", tick=gov.tick)
-        ref_adapter, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        held_adapter, held_per, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        ref_adapter, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        # The first window's batches again, after training: the same examples on both sides of the drop, so
+        # the check is not at the mercy of which examples the last batches happened to draw.
+        first_after = evaluate(causal, [e for b in first_batches for e in b], pad_id, device, bf16, eval_bs,
+                               tick=gov.tick)[0] if first_batches else float("nan")
         swap_stats = _swap_losses(causal, swaps, final_per, pad_id, device, bf16, eval_bs, tick=gov.tick)
         eval_s += time.perf_counter() - eval_t0
 
-    first, last = _window_means(losses, cfg.loss_window)
+    pairs = [(x, n) for x, n in zip(losses, first_tokens) if math.isfinite(x) and n]
+    first = sum(x * n for x, n in pairs) / sum(n for _, n in pairs) if pairs else float("nan")
+    tail = [x for x in losses[-window:] if math.isfinite(x)]
+    last = sum(tail) / len(tail) if tail else float("nan")
     steps = len(losses)
     stats: dict[str, float | int] = {
         "records_in": len(records),
@@ -341,15 +355,17 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         "examples_truncated_to_zero": truncated_to_zero,
         "supervised_token_coverage": covered / len(train) if train else 0.0,
         "supervised_token_share": (sum(e.supervised for e in train) / max(1, sum(len(e.input_ids) for e in train))),
-        "top_output_share": top_share,
+        **top_output,
         "max_seq_len": cfg.max_seq_len,
         "nonfinite": nonfinite,
         "steps": steps,
         "steps_planned": cfg.steps,
         "stopped_early": int(stopped_early),
+        "loss_window": len(first_batches),
         "loss_first_window": first,
+        "loss_first_window_after": first_after,
         "loss_last_window": last,
-        "loss_drop_share": _share(first, last),
+        "loss_drop_share": _share(first, first_after),
         "heldout_loss_base": held_base,
         "heldout_loss_adapter": held_adapter,
         "heldout_improvement_share": _share(held_base, held_adapter),
@@ -377,7 +393,7 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
                                 zip(heldout, held_per)],
     }
     if out_dir is not None:
-        _save_adapter(pmodel, out_dir)
+        _save_adapter(pmodel, out_dir, cfg.model)
     stats["seconds"] = time.perf_counter() - t0
     return stats, details
 
@@ -406,7 +422,7 @@ def _swap_losses(causal, swaps, final_per, pad_id, device, bf16, bs, tick=None) 
     other prompt pushed target tokens past max_seq_len are left out, so both sides score the same tokens."""
     if len(swaps) < 2:
         return {"input_dependence_pairs": len(swaps)}
-    _, mis = evaluate(causal, [ex for _, ex in swaps], pad_id, device, bf16, bs, which="final_labels", tick=tick)
+    _, mis, _ = evaluate(causal, [ex for _, ex in swaps], pad_id, device, bf16, bs, which="final_labels", tick=tick)
     pairs = [(final_per[i], m) for (i, _), m in zip(swaps, mis) if final_per[i][1] == m[1] and m[1] > 0]
     if len(pairs) < 2:
         return {"input_dependence_pairs": len(pairs)}
@@ -417,12 +433,28 @@ def _swap_losses(causal, swaps, final_per, pad_id, device, bf16, bs, tick=None) 
             "input_dependence_nats": mismatched - matched}
 
 
-def _save_adapter(pmodel, out_dir: Path) -> None:
+def _base_id(model: str) -> str | None:
+    if model == "smollm2":
+        return "HuggingFaceTB/SmolLM2-135M-Instruct"  # what the GGUF was made from; no local cache path leaks out
+    if model == "tiny":
+        return None
+    folder = Path(model).expanduser()
+    return str(folder.resolve()) if folder.is_dir() else model
+
+
+def _save_adapter(pmodel, out_dir: Path, model: str) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     pmodel.save_pretrained(str(out_dir), safe_serialization=True)
     card = out_dir / "README.md"  # peft's generated model card template: empty boilerplate
     if card.is_file():
         card.unlink()
+    path = out_dir / "adapter_config.json"  # peft writes target_modules from a set: sorted, the bytes are stable
+    conf = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(conf.get("target_modules"), list):
+        conf["target_modules"] = sorted(conf["target_modules"])
+    # set after saving: peft looks the base up while saving, and a hub id would send it to the network
+    conf["base_model_name_or_path"] = _base_id(model)
+    path.write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 @contextlib.contextmanager
