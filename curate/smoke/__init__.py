@@ -32,7 +32,7 @@ import math
 from pathlib import Path
 
 import curate.config  # noqa: F401  first: curate.config imports curate.smoke.config back (after its _Section)
-from curate.records import Record, StageResult
+from curate.records import Record, StageResult, is_timing
 from curate.smoke.checks import SMOKE_GATES, smoke_gates, smoke_verdict
 from curate.smoke.config import SmokeConfig
 from curate.smoke.model import SmokeModelUnavailable, ensure_smollm2
@@ -76,7 +76,8 @@ def _clean(x):
 
 def _write_outputs(out: Path, stats, details, cfg: SmokeConfig) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    doc = {"stats": stats, "verdict": [{"check": n, "passed": p, "sentence": s} for n, p, s in details["verdict"]],
+    # Timings vary run to run; they are in the terminal and the manifest's stage stats are filtered the same way.
+    doc = {"stats": {k: v for k, v in stats.items() if not is_timing(k)}, "verdict": [{"check": n, "passed": p, "sentence": s} for n, p, s in details["verdict"]],
            "passed": all(p for _, p, _ in details["verdict"]), "loss_curve": details["loss_curve"],
            "model": details["model"], "device": details["device"], "precision": details["precision"],
            "stopped_early": details["stopped_early"], "config": cfg.model_dump(mode="json")}
