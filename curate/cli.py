@@ -12,6 +12,7 @@ from curate import __version__
 from curate.config import ConfigError, load_config
 from curate.ingest import InputError
 from curate.embeddings import EmbeddingModelUnavailable
+from curate.forget import ForgetError
 from curate.gates import GateFailed
 from curate.publish import OutputError
 from curate.schemas import SchemaRefused
@@ -21,7 +22,7 @@ from curate.tokens import TokenizerUnavailable
 
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
 # Errors that are the user's input or set-up, not a bug: one plain sentence, exit 2.
-USAGE_ERRORS = (ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable,
+USAGE_ERRORS = (ForgetError, ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable,
                 SmokeModelUnavailable, SmokeError)
 
 FORMATS = [
@@ -64,8 +65,57 @@ def _parser() -> argparse.ArgumentParser:
                        help="run the smoke gate even when an earlier gate failed")
     run.set_defaults(smoke="auto")
     run.add_argument("--smoke-model", help="smoke-training base model: smollm2 (default), tiny, or a local folder")
+    run.add_argument("--incremental", action="store_true",
+                     help="--out is a versioned root: curate only new or changed files, deduplicate them against "
+                          "every earlier version, publish the next version (v0001, v0002, …) and move `latest`")
+    _runner_args(run)
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    srv = sub.add_parser("serve", help="serve a scheduled Prefect deployment that curates new exports into versions",
+                         description="Serve the curate flow as a Prefect deployment (flow.serve): on each scheduled run "
+                                     "it curates the new files of SRC into the next version under --out (as "
+                                     "`run --incremental`). Runs until interrupted. With PREFECT_API_URL set it "
+                                     "registers with that server; otherwise Prefect starts a temporary one.")
+    srv.add_argument("src", type=Path, help="folder the exports arrive in")
+    srv.add_argument("--out", type=Path, required=True, help="versioned output root")
+    srv.add_argument("--config", type=Path, help="curate.toml to use")
+    when = srv.add_mutually_exclusive_group()
+    when.add_argument("--cron", default="0 2 * * *", help="cron schedule (default: 02:00 every day)")
+    when.add_argument("--interval", type=float, help="run every N seconds instead of a cron schedule")
+    srv.add_argument("--timezone", default="UTC", help="time zone of the cron schedule (default: UTC)")
+    srv.add_argument("--name", default="curate-scheduled", help="deployment name")
+    srv.add_argument("--skip-smoke", action="store_const", dest="smoke", const="skip", default="auto",
+                     help="do not run the LoRA smoke-training gate")
+    _runner_args(srv)
+    srv.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    fgt = sub.add_parser("forget", help="erase a subject, source file or record from a versioned output",
+                         description="Remove every published record of a subject (matched by keyed hash in the PII "
+                                     "stage's subject index: needs the same CURATE_PII_KEY), of a source file, or one "
+                                     "record; publish a new version without them, append to erasure_log.jsonl (ids "
+                                     "and reason, never the value) and list trained adapters that need retraining.")
+    fgt.add_argument("--out", type=Path, required=True, help="versioned output root (from run --incremental)")
+    which = fgt.add_mutually_exclusive_group(required=True)
+    which.add_argument("--subject", help="an e-mail, phone number, IBAN, name or other identifier of the person")
+    which.add_argument("--source", help="an input file name as provenance shows it")
+    which.add_argument("--record", help="a record id")
+    fgt.add_argument("--all-versions", action="store_true", help="also rewrite every earlier version")
+    fgt.add_argument("--reason", default="erasure request (GDPR art. 17)", help="reason written to the erasure log")
+    fgt.add_argument("--config", type=Path, help="curate.toml the runs used")
+    fgt.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    lin = sub.add_parser("lineage", help="where a record came from; register trained adapters",
+                         description="show RECORD_ID: its source, what each stage did, and which version holds it. "
+                                     "add ADAPTER: record that an adapter was trained on a version, so `forget` "
+                                     "lists it for retraining.")
+    lin_sub = lin.add_subparsers(dest="lineage_command", metavar="ACTION", required=True)
+    show = lin_sub.add_parser("show", help="print a record's history")
+    show.add_argument("record_id")
+    show.add_argument("--out", type=Path, default=Path("curated"), help="output folder or versioned root")
+    add = lin_sub.add_parser("add", help="register an adapter trained on a version")
+    add.add_argument("adapter", help="path or URI of the trained adapter")
+    add.add_argument("--out", type=Path, required=True, help="versioned output root")
+    add.add_argument("--version", help="version it was trained on (default: latest)")
+    add.add_argument("--name", help="a name for it")
+    lin.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     chk = sub.add_parser("check", help="CI gate: measure a dataset as it is; exit 0 pass, 1 a gate failed, 2 error",
                          description="Run every measuring stage and the gates on PATH. Nothing is modified; nothing "
                                      "is written unless --report-dir (Markdown summary, JUnit XML, metrics.json, "
@@ -92,6 +142,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _runner_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runner", choices=["local", "dask"], default="local",
+                   help="local: stages run in this process; dask: shards of ingest, validation, PII and embedding "
+                        "work run on a Dask cluster through Prefect's DaskTaskRunner")
+    p.add_argument("--dask-address", help="scheduler address of an existing Dask cluster (default: start a LocalCluster)")
+    p.add_argument("--dask-workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
+
+
 def _summary(out: Path, seconds: float) -> str:
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     lines = [f"{'stage':<14}{'in':>9}{'kept':>9}{'rejected':>10}"]
@@ -101,7 +159,8 @@ def _summary(out: Path, seconds: float) -> str:
     for name, c in m["datasets"].items():
         lines.append(f"{name:<14} train {c['train']:>7}   validation {c['validation']:>6}   -> {out / name}")
     a = m["accounting"]
-    lines.append(f"\n{a['records_in']} records in = {a['published']} published + {a['rejected']} rejected "
+    carried = f" + {a['carried']} carried from {m['version']['parent']}" if a.get("carried") else ""
+    lines.append(f"\n{a['records_in']} records in{carried} = {a['published']} published + {a['rejected']} rejected "
                  f"(see {out / 'rejects.jsonl'}); {seconds:.1f} s")
     return "\n".join(lines)
 
@@ -184,31 +243,104 @@ def _run(args: argparse.Namespace) -> int:
         cfg.split.seed = args.seed
     if args.smoke_model:
         cfg.smoke.model = args.smoke_model
+    if args.incremental and args.force:
+        raise OutputError("--force does not apply to --incremental: versions are never replaced.")
+    if args.no_prefect and args.runner != "local":
+        raise OutputError("--runner dask runs through Prefect; drop --no-prefect.")
     start = time.perf_counter()
     if args.no_prefect:
-        from curate.pipeline import run_pipeline
+        from curate.pipeline import run_incremental, run_pipeline
 
-        run_pipeline(args.src, args.out, cfg, force=args.force, progress=not args.quiet, smoke=args.smoke)
+        if args.incremental:
+            summary = run_incremental(args.src, args.out, cfg, progress=not args.quiet, smoke=args.smoke)
+            out = Path(summary.out) if summary else None
+        else:
+            run_pipeline(args.src, args.out, cfg, force=args.force, progress=not args.quiet, smoke=args.smoke)
+            out = args.out
     else:
         from curate.publish import check_output
+        from curate.versions import VersionStore
 
-        check_output(args.out, args.force)  # before paying for Prefect's start-up
+        VersionStore(args.out).check() if args.incremental else check_output(args.out, args.force)
         if not args.src.exists():
             raise InputError(f"Input {args.src} does not exist.")
-        from flows.curate_flow import curate_flow
+        from flows.curate_flow import with_runner
 
-        state = curate_flow(str(args.src), str(args.out), str(args.config) if args.config else None, args.force,
-                            not args.quiet, args.seed, args.smoke, args.smoke_model, return_state=True)
+        flow = with_runner(args.runner, args.dask_address, args.dask_workers)
+        state = flow(str(args.src), str(args.out), str(args.config) if args.config else None, args.force,
+                     not args.quiet, args.seed, args.smoke, args.smoke_model, args.incremental,
+                     args.runner != "local", return_state=True)
         try:
-            state.result()  # re-raises the stage's exception
+            result = state.result()  # re-raises the stage's exception
+            out = Path(result["out"]) if result.get("version") or not args.incremental else None
         except GateFailed:
-            pass  # the manifest says so; reported below like the direct run
-    print(_summary(args.out, time.perf_counter() - start))
-    manifest = json.loads((args.out / "manifest.json").read_text(encoding="utf-8"))
+            out = _newest(args.out) if args.incremental else args.out
+    if out is None:
+        print(f"No new or changed files in {args.src}; {args.out / 'latest'} is unchanged.")
+        return EXIT_OK
+    print(_summary(out, time.perf_counter() - start))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     if not manifest["publishable"]:
         print("\nNot publishable:", *[g["sentence"] for g in manifest["gates"] if g["status"] == "fail"], sep="\n  ")
-        print(f"See {args.out / 'report.html'}")
+        print(f"See {out / 'report.html'}")
+        if args.incremental:
+            print(f"{args.out / 'latest'} still points to the last version that passed.")
         return EXIT_GATE_FAILED
+    return EXIT_OK
+
+
+def _newest(root: Path) -> Path:
+    from curate.versions import VersionStore
+
+    return root / VersionStore(root).versions()[-1]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    load_config(args.config, src=args.src)  # a broken config stops here, not at 2 a.m.
+    if not args.src.is_dir():
+        raise InputError(f"Input folder {args.src} does not exist.")
+    from flows.deployments import serve
+
+    serve(args.src, args.out, args.config, cron=args.cron, interval=args.interval, timezone=args.timezone,
+          name=args.name, smoke=args.smoke, runner=args.runner, dask_address=args.dask_address,
+          dask_workers=args.dask_workers)
+    return EXIT_OK
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from curate.forget import forget
+
+    cfg = load_config(args.config)
+    result = forget(args.out, cfg, subject=args.subject, source=args.source, record=args.record,
+                    reason=args.reason, all_versions=args.all_versions)
+    if not result.records:
+        print(f"No published record matches; nothing changed (erasure log entry {result.entry} records the request).")
+        return EXIT_OK
+    print(f"Erased {len(result.records)} record(s); published {result.new_version} without them "
+          f"(erasure log entry {result.entry}).")
+    if result.covered:
+        print(f"{len(result.covered)} record(s) rejected earlier as duplicates of them were never published.")
+    if result.rewritten:
+        print(f"Rewrote earlier versions: {', '.join(result.rewritten)}")
+    for a in result.stale:
+        print(f"  needs retraining: {a['kind']} {a['path']} (trained on {a['version']})")
+    return EXIT_OK
+
+
+def _lineage(args: argparse.Namespace) -> int:
+    from curate.lineage import find_record
+
+    if args.lineage_command == "add":
+        from curate.forget import register_adapter
+
+        entry = register_adapter(args.out, args.adapter, args.version, args.name)
+        print(f"registered {entry['name']}: trained on {entry['version']}")
+        return EXIT_OK
+    lines = find_record(args.out, args.record_id)
+    if not lines:
+        print(f"curate: record {args.record_id} is in no version under {args.out}.", file=sys.stderr)
+        return EXIT_GATE_FAILED
+    print("\n".join(lines))
     return EXIT_OK
 
 
@@ -233,6 +365,12 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "forget":
+            return _forget(args)
+        if args.command == "lineage":
+            return _lineage(args)
         return _run(args)
     except Exception as exc:
         # PiiError lives beside Presidio, which only loads when the stage runs: matched by name.

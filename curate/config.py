@@ -17,6 +17,7 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
 
+from curate.datasheet import DatasheetConfig
 from curate.pii.config import PiiConfig  # noqa: E402  (after _Section, which it subclasses)
 from curate.smoke.config import SmokeConfig  # noqa: E402
 
@@ -157,6 +158,8 @@ class Config(_Section):
     smoke: SmokeConfig = Field(default_factory=SmokeConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     gates: dict[str, GateOverride] = Field(default_factory=dict, description="overrides of DEFAULT_GATES by name")
+    datasheet: DatasheetConfig = Field(default_factory=DatasheetConfig,
+                                       description="what DATASHEET.md cannot measure: intended use, legal basis, retention")
 
 
 def _first_error(exc: ValidationError) -> str:

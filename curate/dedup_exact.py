@@ -32,23 +32,33 @@ def exact_key(record: Record, ignore_case: bool = False) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def dedup_exact(records: list[Record], cfg: DedupConfig) -> StageResult:
+def dedup_exact(records: list[Record], cfg: DedupConfig, prior: dict[str, tuple[str, str]] | None = None) -> StageResult:
+    """prior: exact keys of records published by earlier versions -> (id, where)."""
     seen: dict[str, Record] = {}
+    keys: dict[str, str] = {}
     kept: list[Record] = []
     rejected: list[Reject] = []
+    earlier = 0
     for rec in records:
         key = exact_key(rec, cfg.ignore_case)
         first = seen.get(key)
-        if first is None:
+        if prior and key in prior:
+            earlier += 1
+            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE, duplicate_of=prior[key][0],
+                                   reason=f"exact duplicate of {prior[key][1]}"))
+        elif first is None:
             seen[key] = rec
+            keys[rec.id] = key
             kept.append(rec)
         else:
             rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE, duplicate_of=first.id,
                                    reason=f"exact duplicate of {first.provenance.where()}"))
     by_id = {r.id: r for r in kept}
-    cross = sum(1 for r in rejected if None not in (a := source_split(r.provenance.source),
-                                                    b := source_split(by_id[r.duplicate_of].provenance.source)) and a != b)
+    cross = sum(1 for r in rejected if r.duplicate_of in by_id and None not in (
+        a := source_split(r.provenance.source), b := source_split(by_id[r.duplicate_of].provenance.source)) and a != b)
     stats = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
              "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
              "leakage.exact_cross_split_pairs": cross}
-    return StageResult(kept, rejected, stats)
+    if prior is not None:
+        stats.update(prior_records=len(prior), duplicates_of_earlier_versions=earlier)
+    return StageResult(kept, rejected, stats, index={"exact": keys})

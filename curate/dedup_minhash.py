@@ -6,16 +6,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Any
 
 import numpy as np
 import xxhash
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 from tqdm import tqdm
 
 from curate.config import NearDedupConfig
+from curate.mapping import Mapper, in_process, shards
 from curate.records import Record, Reject, StageResult
 from curate.views import comparable_text, source_split
 
@@ -87,28 +90,80 @@ def _hashed(shingle_set: set[bytes]) -> np.ndarray:
     return np.unique(np.fromiter((_hash32(b) for b in shingle_set), dtype=np.uint32, count=len(shingle_set)))
 
 
+def sign_texts(texts: Sequence[str], cfg: NearDedupConfig, boilerplate: frozenset[str] = frozenset()
+               ) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """The per-record work, shardable: (hashed shingles, signature hash values or None for an empty text).
+    Only hashes leave a worker, never text."""
+    sets = [shingles(t, cfg, boilerplate) for t in texts]
+    live = [k for k, s in enumerate(sets) if s]
+    sigs: list[np.ndarray | None] = [None] * len(sets)
+    for k, sig in zip(live, signatures([sets[k] for k in live], cfg.num_perm, cfg.seed)):
+        sigs[k] = sig.hashvalues
+    return [(_hashed(s), sig) for s, sig in zip(sets, sigs)]
+
+
+def _lean(hashvalues: np.ndarray, seed: int) -> LeanMinHash:
+    # MinHash.bulk signs with datasketch's default scheme; a LeanMinHash skips recomputing the permutations.
+    return LeanMinHash(seed=seed, hashvalues=hashvalues, scheme=SCHEME)
+
+
+SCHEME = MinHash(1).scheme
+
+
+@dataclass
+class PriorSignatures:
+    """Signatures of records published by earlier versions: new records deduplicate against them."""
+    ids: list[str]
+    hashvalues: np.ndarray  # (n, num_perm) uint64
+    where: list[str]  # provenance of each, for reject reasons
+
+
+class _Index:
+    """LSH over signatures; each candidate verified by true Jaccard (new records) or by the signature estimate
+    (earlier versions keep only their signatures)."""
+
+    def __init__(self, cfg: NearDedupConfig, prior: PriorSignatures | None = None):
+        self.cfg = cfg
+        self.lsh = MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
+        self.hashed: list[np.ndarray] = []
+        self.prior = prior
+        for j, hv in enumerate(prior.hashvalues if prior is not None else []):
+            self.lsh.insert(-1 - j, _lean(hv, cfg.seed), check_duplication=False)
+
+    def add(self, hashed: np.ndarray, sig: np.ndarray | None, pairs: list, prior_hits: dict) -> None:
+        i = len(self.hashed)
+        self.hashed.append(hashed)
+        if sig is None:
+            return
+        mh = _lean(sig, self.cfg.seed)
+        for j in self.lsh.query(mh):  # earlier records only: each pair is seen once
+            if j < 0:
+                est = float(np.mean(self.prior.hashvalues[-1 - j] == sig))
+                if est >= self.cfg.threshold and est > prior_hits.get(i, (None, 0.0))[1]:
+                    prior_hits[i] = (-1 - j, est)
+                continue
+            inter = len(np.intersect1d(hashed, self.hashed[j], assume_unique=True))
+            jac = inter / (len(hashed) + len(self.hashed[j]) - inter)
+            if jac >= self.cfg.threshold:
+                pairs.append((j, i, jac))
+        self.lsh.insert(i, mh, check_duplication=False)
+
+
 def near_duplicate_pairs(sets: list[set[bytes]] | Iterable[set[bytes]], cfg: NearDedupConfig,
                          progress: bool = False, total: int | None = None) -> list[tuple[int, int, float]]:
     """Verified pairs (i, j, jaccard) with i < j and true Jaccard >= threshold. Streams in chunks: only hashed
     shingle sets and the LSH index stay in memory, not the shingles or the signatures."""
-    lsh = MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
-    hashed: list[np.ndarray] = []
-    pairs: list[tuple[int, int, float]] = []
+    index, pairs = _Index(cfg), []
     bar = tqdm(total=total if total is not None else (len(sets) if isinstance(sets, list) else None),
                desc="near-dup", unit="rec", disable=not progress)
     it = iter(sets)
     while chunk := list(islice(it, CHUNK)):
-        base = len(hashed)
-        hashed.extend(_hashed(s) for s in chunk)
         live = [k for k, s in enumerate(chunk) if s]
+        sigs: list[Any] = [None] * len(chunk)
         for k, sig in zip(live, signatures([chunk[k] for k in live], cfg.num_perm, cfg.seed)):
-            i = base + k
-            for j in lsh.query(sig):  # earlier records only: each pair is seen once
-                inter = len(np.intersect1d(hashed[i], hashed[j], assume_unique=True))
-                jac = inter / (len(hashed[i]) + len(hashed[j]) - inter)
-                if jac >= cfg.threshold:
-                    pairs.append((j, i, jac))
-            lsh.insert(i, sig, check_duplication=False)
+            sigs[k] = sig.hashvalues
+        for s, sig in zip(chunk, sigs):
+            index.add(_hashed(s), sig, pairs, {})
         bar.update(len(chunk))
     bar.close()
     return sorted(pairs)
@@ -120,19 +175,24 @@ def _keep_order(records: list[Record], members: list[int], rule: str) -> list[in
     return sorted(members)  # "first": input order, i.e. by provenance
 
 
-def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = False) -> StageResult:
+def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = False, mapper: Mapper = in_process,
+               prior: PriorSignatures | None = None) -> StageResult:
     texts = [comparable_text(r) for r in records]
-    boiler = boilerplate_lines(texts, cfg.boilerplate_min_share) if cfg.ignore_boilerplate else set()
+    boiler = frozenset(boilerplate_lines(texts, cfg.boilerplate_min_share)) if cfg.ignore_boilerplate else frozenset()
+    index, pairs, prior_hits = _Index(cfg, prior), [], {}
+    signed: dict[str, np.ndarray] = {}
+    bar = tqdm(total=len(texts), desc="near-dup", unit="rec", disable=not progress)
     empty = 0
-
-    def shingle_sets() -> Iterable[set[bytes]]:  # a generator: shingles are hashed chunk by chunk
-        nonlocal empty
-        for t in texts:
-            s = shingles(t, cfg, boiler)
-            empty += not s
-            yield s
-
-    pairs = near_duplicate_pairs(shingle_sets(), cfg, progress, len(texts))
+    for part in mapper("near_dedup", partial(sign_texts, cfg=cfg, boilerplate=boiler), shards(texts, CHUNK)):
+        for hashed, sig in part:
+            if sig is None:
+                empty += 1
+            else:
+                signed[records[len(index.hashed)].id] = sig
+            index.add(hashed, sig, pairs, prior_hits)
+        bar.update(len(part))
+    bar.close()
+    pairs.sort()
     uf = _UnionFind(len(records))
     for i, j, _ in pairs:
         uf.union(i, j)
@@ -144,16 +204,26 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
         best_jaccard[j] = max(best_jaccard.get(j, 0.0), jac)
         best_jaccard[i] = max(best_jaccard.get(i, 0.0), jac)
     dropped: dict[int, int] = {}
+    earlier: dict[int, tuple[int, float]] = {}  # new record -> (prior record, estimated Jaccard)
     for members in clusters.values():
+        hits = sorted((prior_hits[m][0], m) for m in members if m in prior_hits)
+        if hits:  # the cluster is already represented in an earlier version: none of it is new
+            for m in members:
+                earlier[m] = prior_hits.get(m, (hits[0][0], best_jaccard.get(m, 0.0)))
+            continue
         if len(members) > 1:
             keep, *rest = _keep_order(records, members, cfg.keep)
             records[keep].metadata["dup_cluster_size"] = len(members)
             for i in rest:
                 dropped[i] = keep
-    kept = [r for i, r in enumerate(records) if i not in dropped]
-    rejected = [Reject(id=records[i].id, provenance=records[i].provenance, stage=STAGE, duplicate_of=records[k].id,
-                       reason=f"near duplicate (Jaccard {best_jaccard[i]:.2f}) of {records[k].provenance.where()}")
-                for i, k in sorted(dropped.items())]
+    kept = [r for i, r in enumerate(records) if i not in dropped and i not in earlier]
+    reasons: dict[int, tuple[str, str]] = {
+        i: (records[k].id, f"near duplicate (Jaccard {best_jaccard[i]:.2f}) of {records[k].provenance.where()}")
+        for i, k in dropped.items()}
+    reasons.update({i: (prior.ids[j], f"near duplicate (Jaccard ~{jac:.2f}) of {prior.where[j]}")
+                    for i, (j, jac) in earlier.items()})
+    rejected = [Reject(id=records[i].id, provenance=records[i].provenance, stage=STAGE, duplicate_of=dup, reason=why)
+                for i, (dup, why) in sorted(reasons.items())]
     cross = sum(1 for i, j, _ in pairs if _split_of(records[i]) != _split_of(records[j])
                 and _split_of(records[i]) and _split_of(records[j]))
     sizes = [len(m) for m in clusters.values() if len(m) > 1]
@@ -164,9 +234,13 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
         "skipped_empty": empty, "boilerplate_lines": len(boiler),
         "leakage.near_cross_split_pairs": cross,
     }
+    if prior is not None:
+        stats.update(prior_records=len(prior.ids), duplicates_of_earlier_versions=len(earlier))
     examples = [[records[i].id for i in _keep_order(records, m, cfg.keep)] for m in
                 sorted((m for m in clusters.values() if len(m) > 1), key=lambda m: (-len(m), m[0]))[:5]]
-    return StageResult(kept, rejected, stats, {"cluster_examples": examples})
+    kept_ids = {r.id for r in kept}
+    return StageResult(kept, rejected, stats, {"cluster_examples": examples},
+                       index={"minhash": {k: v for k, v in signed.items() if k in kept_ids}})
 
 
 def _split_of(rec: Record) -> str | None:

@@ -4,12 +4,14 @@ per cluster instead of over the whole dataset."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from curate.config import SemanticDedupConfig
 from curate.embeddings import embed
+from curate.mapping import Mapper, in_process
 from curate.records import Record, Reject, StageResult
 from curate.views import comparable_text
 
@@ -24,33 +26,66 @@ def kmeans_labels(vecs: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(vecs)
 
 
-def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bool = False) -> StageResult:
+@dataclass
+class PriorEmbeddings:
+    """Embeddings of records published by earlier versions: new records deduplicate against them."""
+    ids: list[str]
+    vectors: np.ndarray  # (n, dim) float32, unit-normalised
+    where: list[str]
+
+
+def _nearest_prior(vecs: np.ndarray, prior: PriorEmbeddings, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """For each new vector, the most similar earlier one and its cosine; blocks bound the memory."""
+    best = np.zeros(len(vecs), dtype=np.int64)
+    sim = np.full(len(vecs), -1.0, dtype=np.float32)
+    if len(prior.ids) == 0:
+        return best, sim
+    for a in range(0, len(vecs), block):
+        s = vecs[a:a + block] @ prior.vectors.T
+        best[a:a + block] = s.argmax(axis=1)
+        sim[a:a + block] = s.max(axis=1)
+    return best, sim
+
+
+def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bool = False,
+                   mapper: Mapper = in_process, prior: PriorEmbeddings | None = None) -> StageResult:
     texts = [comparable_text(r) for r in records]
     live = [i for i, t in enumerate(texts) if t.strip()]
-    vecs, computed = embed([texts[i] for i in live], cfg.model, cfg.batch_size, cfg.cache, progress)
+    vecs, computed = embed([texts[i] for i in live], cfg.model, cfg.batch_size, cfg.cache, progress, mapper)
+    earlier: dict[int, tuple[int, float]] = {}
+    if prior is not None:
+        best, sim = _nearest_prior(vecs, prior)
+        earlier = {live[p]: (int(best[p]), float(sim[p])) for p in range(len(live)) if sim[p] >= 1 - cfg.eps}
     k = cfg.clusters or max(1, round(math.sqrt(len(live) / 2)))
     labels = kmeans_labels(vecs, k, cfg.seed)
     dropped: dict[int, tuple[int, float]] = {}
     for c in np.unique(labels):
-        members = [int(m) for m in np.flatnonzero(labels == c)]
+        members = [int(m) for m in np.flatnonzero(labels == c) if live[int(m)] not in earlier]
         if cfg.keep == "longest":
             members.sort(key=lambda m: (-len(texts[live[m]]), m))
         sims = vecs[members] @ vecs[members].T
         kept_here: list[int] = []
         for pos, m in enumerate(members):
             if kept_here:
-                best = max(kept_here, key=lambda q: sims[pos, q])
-                if sims[pos, best] >= 1 - cfg.eps:
-                    dropped[live[m]] = (live[members[best]], float(sims[pos, best]))
+                best_ = max(kept_here, key=lambda q: sims[pos, q])
+                if sims[pos, best_] >= 1 - cfg.eps:
+                    dropped[live[m]] = (live[members[best_]], float(sims[pos, best_]))
                     continue
             kept_here.append(pos)
-    kept = [r for i, r in enumerate(records) if i not in dropped]
-    rejected = [Reject(id=records[i].id, provenance=records[i].provenance, stage=STAGE, duplicate_of=records[k_].id,
-                       reason=f"semantic duplicate (cosine {sim:.3f}) of {records[k_].provenance.where()}")
-                for i, (k_, sim) in sorted(dropped.items())]
+    kept = [r for i, r in enumerate(records) if i not in dropped and i not in earlier]
+    reasons = {i: (records[k_].id, f"semantic duplicate (cosine {s:.3f}) of {records[k_].provenance.where()}")
+               for i, (k_, s) in dropped.items()}
+    reasons.update({i: (prior.ids[j], f"semantic duplicate (cosine {s:.3f}) of {prior.where[j]}")
+                    for i, (j, s) in earlier.items()})
+    rejected = [Reject(id=records[i].id, provenance=records[i].provenance, stage=STAGE, duplicate_of=dup, reason=why)
+                for i, (dup, why) in sorted(reasons.items())]
     stats: dict[str, Any] = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
                              "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
                              "clusters": int(len(np.unique(labels))) if len(live) else 0,
-                             "embeddings_computed": computed, "embeddings_from_cache": len(live) - computed,
+                             "cache.embeddings_computed": computed, "cache.embeddings_from_cache": len(live) - computed,
                              "skipped_empty": len(records) - len(live)}
-    return StageResult(kept, rejected, stats)
+    if prior is not None:
+        stats.update(prior_records=len(prior.ids), duplicates_of_earlier_versions=len(earlier))
+    dropped_any = set(dropped) | set(earlier)
+    return StageResult(kept, rejected, stats, index={"embedding": {
+        records[i].id: vecs[p] for p, i in enumerate(live) if i not in dropped_any}})

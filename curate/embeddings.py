@@ -4,11 +4,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
+from curate.mapping import Mapper, in_process, shards
 from curate.tokens import cache_dir
 
 
@@ -62,21 +65,35 @@ class EmbeddingCache:
                                 [(k, v.astype(np.float32).tobytes()) for k, v in items.items()])
 
 
+SHARD = 512
+
+
+def encode(texts: Sequence[str], model: str, batch_size: int) -> np.ndarray:
+    """The per-record work, shardable: unit-normalised float32 rows."""
+    # sentence-transformers sorts each call by length, so batches hold texts of similar size.
+    vecs = load_model(model).encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
+
+
 def embed(texts: list[str], model: str = "minilm", batch_size: int = 64, cache: bool = True,
-          progress: bool = False) -> tuple[np.ndarray, int]:
-    """Unit-normalised float32 embeddings, one row per text, and how many were computed (not cached)."""
+          progress: bool = False, mapper: Mapper = in_process) -> tuple[np.ndarray, int]:
+    """Unit-normalised float32 embeddings, one row per text, and how many were computed (not cached).
+    Each shard is written to the cache as it arrives, so an interrupted run resumes where it stopped."""
     keys = [hashlib.sha256(f"{model}\0{t}".encode("utf-8")).digest() for t in texts]
     store = EmbeddingCache(cache_dir() / "embeddings.sqlite") if cache else None
     found = store.get(list(set(keys))) if store else {}
     todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
-    if todo:
-        # sentence-transformers sorts each call by length, so batches hold texts of similar size.
-        vecs = load_model(model).encode([t for _, t in todo], batch_size=batch_size, normalize_embeddings=True,
-                                        convert_to_numpy=True, show_progress_bar=progress)
-        fresh = {k: v.astype(np.float32) for (k, _), v in zip(todo, vecs)}
+    bar = tqdm(total=len(todo), desc="embed", unit="rec", disable=not progress or not todo)
+    parts = shards(todo, SHARD)
+    for part, vecs in zip(parts, mapper("embed", partial(encode, model=model, batch_size=batch_size),
+                                        [[t for _, t in p] for p in parts])):
+        fresh = {k: v for (k, _), v in zip(part, vecs)}
         found.update(fresh)
         if store:
             store.put(fresh)
+        bar.update(len(part))
+    bar.close()
     if not texts:
         return np.zeros((0, 384), dtype=np.float32), 0
     return np.stack([found[k] for k in keys]), len(todo)

@@ -16,10 +16,12 @@ from curate.dedup_semantic import dedup_semantic
 from curate.diversity import measure_diversity
 from curate.gates import GateResult, collect_metrics, effective_gates, evaluate, failed
 from curate.ingest import ingest
-from curate.publish import PublishSummary, check_output, dataset_name, publish, split_by_dataset
+from curate.mapping import Mapper, in_process
+from curate.publish import Lineage, PublishSummary, check_output, dataset_name, publish, split_by_dataset
 from curate.records import Record, StageResult, is_timing
 from curate.smoke.checks import smoke_gates
 from curate.validate import validate
+from curate.versions import Prior, VersionStore, lock, write_state
 
 StageCall = Callable[..., Any]
 
@@ -34,27 +36,45 @@ class StagesOutcome:
     stages: list[tuple[str, StageResult]]
     metrics: dict[str, float]
     gates: list[GateResult]
+    prior: Prior | None = None
+    superseded: int = 0  # records of the parent version whose source file changed since
 
     @property
     def passed(self) -> bool:
         return not failed(self.gates)
 
+    @property
+    def files_read(self) -> int:
+        return len(self.stages[0][1].index.get("sources", {}))
 
-def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall = call_directly) -> StagesOutcome:
-    """Every stage up to the gates; nothing is written."""
-    ingested: StageResult = call("ingest", ingest, src, cfg, progress)
+
+def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall = call_directly,
+               mapper: Mapper = in_process, prior: Prior | None = None) -> StagesOutcome:
+    """Every stage up to the gates; nothing is written. prior: the latest version of a versioned output: only new
+    or changed files are read, new records deduplicate against its records, and the gates judge the whole new
+    version (carried + new)."""
+    ingested: StageResult = call("ingest", ingest, src, cfg, progress, mapper, prior.sources if prior else None)
     stages: list[tuple[str, StageResult]] = [("ingest", ingested)]
+    superseded = 0
+    if prior is not None:
+        changed = {n for n in ingested.index.get("sources", {}) if n in prior.sources}
+        prior, superseded = prior.without_sources(changed)
     current = ingested.kept
     steps: list[tuple[str, Callable[..., StageResult], tuple[Any, ...]]] = [
-        ("validate", validate, (cfg.validate_,)),
-        ("exact_dedup", dedup_exact, (cfg.dedup,)),
+        ("validate", validate, (cfg.validate_, Path("."), mapper)),
+        ("exact_dedup", dedup_exact, (cfg.dedup, prior.exact if prior else None)),
         # MinHash before PII scrubbing (cheap, fewer records to scan); embeddings after it.
-        *([("near_dedup", dedup_near, (cfg.near_dedup, progress))] if cfg.near_dedup.enabled else []),
-        *([("pii_scrub", scrub_pii, (cfg.pii, progress))] if cfg.pii.enabled else []),
-        *([("semantic_dedup", dedup_semantic, (cfg.semantic_dedup, progress))] if cfg.semantic_dedup.enabled else []),
+        *([("near_dedup", dedup_near, (cfg.near_dedup, progress, mapper, prior.minhash if prior else None))]
+          if cfg.near_dedup.enabled else []),
+        *([("pii_scrub", scrub_pii, (cfg.pii, progress, mapper))] if cfg.pii.enabled else []),
+        *([("semantic_dedup", dedup_semantic, (cfg.semantic_dedup, progress, mapper,
+                                               prior.embeddings if prior else None))]
+          if cfg.semantic_dedup.enabled else []),
         ("diversity", measure_diversity, (cfg.diversity, cfg.semantic_dedup, progress)),
     ]
     for name, fn, args in steps:
+        if name == "diversity" and prior is not None:
+            current = [*prior.records, *current]  # diversity and the gates judge the whole version
         result: StageResult = call(name, fn, current, *args)
         stages.append((name, result))
         current = result.kept
@@ -62,35 +82,36 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
     for rec in current:
         published[dataset_name(rec)] = published.get(dataset_name(rec), 0) + 1
     metrics = collect_metrics(stages, published)
-    return StagesOutcome(current, stages, metrics, evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics))
+    return StagesOutcome(current, stages, metrics, evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics),
+                         prior, superseded)
 
 
-def scrub_pii(records: list[Record], cfg: Any, progress: bool) -> StageResult:
+def scrub_pii(records: list[Record], cfg: Any, progress: bool, mapper: Mapper = in_process) -> StageResult:
     from curate.pii import scrub  # Presidio and spaCy load only when the stage runs
 
-    return scrub(records, cfg, progress)
+    return scrub(records, cfg, progress, mapper)
 
 
-def run_smoke(records: list[Record], cfg: Config, smoke_dir: Path, progress: bool) -> StageResult:
+def run_smoke(records: list[Record], cfg: Config, smoke_dir: Path, progress: bool,
+              fixed: dict[str, tuple[str, str]] | None = None) -> StageResult:
     """The LoRA smoke run on the train split, judged on the validation split publish will write."""
     from curate.smoke import smoke_train
 
-    validation = [r for recs in split_by_dataset(records, cfg).values() for r in recs[1]]
+    validation = [r for recs in split_by_dataset(records, cfg, fixed).values() for r in recs[1]]
     return smoke_train(records, cfg.smoke, smoke_dir, progress, validation=validation)
 
 
-def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, progress: bool = True,
-                 call: StageCall = call_directly, smoke: str = "auto") -> PublishSummary:
+def _with_smoke(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall, progress: bool, smoke: str
+                ) -> tuple[list[tuple[str, StageResult]], list[GateResult], Path | None]:
     """smoke: 'auto' runs the smoke gate only when every earlier gate passed; 'force' always; 'skip' never."""
-    check_output(out, force)  # fail before the slow work, not after it
-    outcome = run_stages(src, cfg, progress=progress, call=call)
     stages, gates = outcome.stages, outcome.gates
     smoke_dir = None
     if cfg.smoke.enabled and smoke != "skip" and (outcome.passed or smoke == "force") and outcome.records:
         out.parent.mkdir(parents=True, exist_ok=True)
         smoke_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.smoke-", dir=out.parent))
+        fixed = outcome.prior.placement if outcome.prior else None
         try:
-            smoked: StageResult = call("smoke", run_smoke, outcome.records, cfg, smoke_dir, progress)
+            smoked: StageResult = call("smoke", run_smoke, outcome.records, cfg, smoke_dir, progress, fixed)
         except BaseException:
             shutil.rmtree(smoke_dir, ignore_errors=True)
             raise
@@ -98,5 +119,50 @@ def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, prog
         outcome.metrics.update({f"smoke.{k}": v for k, v in smoked.stats.items()
                                 if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_timing(k)})
         gates = evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), outcome.metrics)
+    return stages, gates, smoke_dir
+
+
+def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, progress: bool = True,
+                 call: StageCall = call_directly, smoke: str = "auto", mapper: Mapper = in_process) -> PublishSummary:
+    check_output(out, force)  # fail before the slow work, not after it
+    outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper)
+    stages, gates, smoke_dir = _with_smoke(outcome, cfg, out, call, progress, smoke)
     # A failed gate still publishes the report and rejects, marked not publishable, so people can see why.
     return call("publish", publish, outcome.records, stages, out, cfg, force, gates, outcome.metrics, smoke_dir)
+
+
+def run_incremental(src: Path, root: Path, cfg: Config, *, progress: bool = True, call: StageCall = call_directly,
+                    smoke: str = "auto", mapper: Mapper = in_process) -> PublishSummary | None:
+    """Curate what is new in src into the next version under root; None when no file is new or changed.
+    `latest` moves to the new version only when every gate passed."""
+    store = VersionStore(root)
+    store.check()
+    with lock(root):
+        return _next_version(store, src, cfg, progress, call, smoke, mapper)
+
+
+def _next_version(store: VersionStore, src: Path, cfg: Config, progress: bool, call: StageCall, smoke: str,
+                  mapper: Mapper) -> PublishSummary | None:
+    root = store.root
+    store.clean_interrupted()
+    prior = store.load_prior()
+    outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper, prior=prior)
+    if prior is not None and outcome.files_read == 0:
+        return None
+    name = store.next_name()
+    out = root / name
+    stages, gates, smoke_dir = _with_smoke(outcome, cfg, out, call, progress, smoke)
+    new_sources = sorted(outcome.stages[0][1].index.get("sources", {}))
+    lineage = Lineage(
+        version={"name": name, "parent": prior.version if prior else None,
+                 "sources_read": new_sources,
+                 "changed_sources": sorted(n for n in new_sources if prior and n in prior.sources),
+                 "carried": len(prior.records) if prior else 0, "superseded": outcome.superseded},
+        carried=len(prior.records) if prior else 0, placement=prior.placement if prior else {},
+        rows=prior.lineage if prior else {},
+        write_state=lambda folder: write_state(folder, outcome.records, stages, prior))
+    summary: PublishSummary = call("publish", publish, outcome.records, stages, out, cfg, False, gates,
+                                   outcome.metrics, smoke_dir, lineage)
+    if summary.publishable:
+        store.set_latest(name)
+    return summary

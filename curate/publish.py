@@ -11,6 +11,7 @@ import json
 import math
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any
 
 from curate import __version__
 from curate.config import Config
+from curate.datasheet import load_pii_evaluation, render_datasheet
 from curate.gates import GateResult, failed
 from curate.ingest.sources import sha256_file
+from curate.lineage import lineage_rows
 from curate.records import Message, Record, Reject, StageResult, is_timing
 from curate.report import write_reports
 
@@ -145,31 +148,65 @@ class PublishSummary:
     stages: list[dict[str, Any]]
     publishable: bool = True
     failures: list[str] = field(default_factory=list)
+    version: str | None = None
 
 
-def split_by_dataset(records: list[Record], cfg: Config) -> dict[str, tuple[list[Record], list[Record]]]:
+def split_by_dataset(records: list[Record], cfg: Config, fixed: dict[str, tuple[str, str]] | None = None
+                     ) -> dict[str, tuple[list[Record], list[Record]]]:
+    """fixed: id -> (dataset, split) of records an earlier version published; they keep their split, so a model
+    validated on one version is never trained on its validation records by the next."""
+    fixed = fixed or {}
     groups: dict[str, list[Record]] = {}
     for rec in records:
         groups.setdefault(dataset_name(rec), []).append(rec)
-    return {name: split(groups[name], cfg.split.validation_fraction, cfg.split.seed) for name in sorted(groups)}
+    out = {}
+    for name in sorted(groups):
+        recs = groups[name]
+        _, val = split([r for r in recs if r.id not in fixed], cfg.split.validation_fraction, cfg.split.seed)
+        val_ids = {r.id for r in val} | {r.id for r in recs if fixed.get(r.id, ("", ""))[1] == "validation"}
+        out[name] = ([r for r in recs if r.id not in val_ids], [r for r in recs if r.id in val_ids])
+    return out
+
+
+@dataclass
+class Lineage:
+    """What a versioned run adds to publish: the parent's placement and lineage of carried records, the version
+    entry of the manifest, and a writer for the state the next run reads."""
+    version: dict[str, Any]
+    carried: int = 0
+    placement: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    write_state: Callable[[Path], None] | None = None
 
 
 def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: Path, cfg: Config,
             force: bool = False, gates: list[GateResult] = (), metrics: dict[str, float] | None = None,
-            smoke_dir: Path | None = None) -> PublishSummary:
+            smoke_dir: Path | None = None, lineage: Lineage | None = None) -> PublishSummary:
     check_output(out, force)
     rejects: list[Reject] = [r for _, res in stages for r in res.rejected]
     records_in = int(stages[0][1].stats["records_in"])
-    if records_in != len(records) + len(rejects):
-        raise AccountingError(f"accounting broken: {records_in} records in, {len(records)} published, "
-                              f"{len(rejects)} rejected")
+    carried = lineage.carried if lineage else 0
+    if records_in + carried != len(records) + len(rejects):
+        raise AccountingError(f"accounting broken: {records_in} records in, {carried} carried over, "
+                              f"{len(records)} published, {len(rejects)} rejected")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         counts: dict[str, dict[str, int]] = {}
-        for name, (train, val) in split_by_dataset(records, cfg).items():
+        placement: dict[str, tuple[str, str]] = {}
+        for name, (train, val) in split_by_dataset(records, cfg, lineage.placement if lineage else None).items():
             _write_dataset(tmp / name, {"train": train, "validation": val})
             counts[name] = {"train": len(train), "validation": len(val)}
+            placement.update({r.id: (name, "train") for r in train} | {r.id: (name, "validation") for r in val})
+        # The curated records with provenance (what a later version carries over) and their history.
+        with (tmp / "records.jsonl").open("w", encoding="utf-8") as f:
+            for rec in records:
+                f.write(rec.model_dump_json(exclude_none=True) + "\n")
+        version_name = lineage.version["name"] if lineage else None
+        _jsonl(tmp / "lineage.jsonl", lineage_rows(records, stages, placement, version_name,
+                                                   lineage.rows if lineage else None))
+        if lineage and lineage.write_state:
+            lineage.write_state(tmp)
         with (tmp / "rejects.jsonl").open("w", encoding="utf-8") as f:
             for rej in rejects:
                 f.write(rej.model_dump_json(exclude_none=True) + "\n")
@@ -187,6 +224,7 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
         write_reports(tmp, stages, list(gates), metrics or {}, records, counts, publishable)
         manifest = {
             "curate_version": __version__,
+            **({"version": lineage.version} if lineage else {}),
             "publishable": publishable,
             "gates": [g.as_dict() for g in gates],
             "inputs": [{"source": s, "sha256": h} for s, h in inputs],
@@ -194,12 +232,18 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
             "packages": _versions(),
             "stages": stage_rows,
             "datasets": counts,
-            "outputs": [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p)}
-                        for p in sorted(tmp.rglob("*")) if p.is_file()],
-            "accounting": {"records_in": records_in, "published": len(records), "rejected": len(rejects),
-                           "balanced": True},
+            "accounting": {"records_in": records_in, **({"carried": carried} if lineage else {}),
+                           "published": len(records), "rejected": len(rejects), "balanced": True},
         }
+        manifest["outputs"] = [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p)}
+                               for p in sorted(tmp.rglob("*")) if p.is_file()]
+        (tmp / "DATASHEET.md").write_text(render_datasheet(manifest, cfg.datasheet, manifest.get("version"),
+                                                           load_pii_evaluation()), encoding="utf-8")
+        manifest["outputs"] = sorted([*manifest["outputs"], {"path": "DATASHEET.md",
+                                                             "sha256": sha256_file(tmp / "DATASHEET.md")}],
+                                     key=lambda o: o["path"])
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes it private; a published dataset is for the team to read
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
@@ -209,7 +253,7 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
             shutil.rmtree(smoke_dir, ignore_errors=True)
         raise
     return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows, publishable,
-                          [g.sentence for g in failed(list(gates))])
+                          [g.sentence for g in failed(list(gates))], version_name)
 
 
 def _reason_counts(rejects: list[Reject]) -> dict[str, int]:

@@ -89,11 +89,14 @@ class StageResult:
     rejected: list[Reject]
     stats: dict[str, float | int] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)  # for the report: examples, distributions
+    # Per-record values a versioned output keeps for later runs (MinHash signatures, embeddings); never reported.
+    index: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def is_timing(key: str) -> bool:
-    """Wall-clock figures vary run to run; they are shown in the terminal, never written to outputs."""
-    return "seconds" in key
+    """Wall-clock figures and cache hits vary run to run; they are shown in the terminal, never written to outputs
+    (so the same inputs give byte-identical outputs whether a run was cold, warm or resumed)."""
+    return "seconds" in key or key.startswith("cache.")
 
 
 def _normalise(value: Any) -> Any:

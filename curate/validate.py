@@ -6,13 +6,16 @@ import fnmatch
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from curate.config import ValidateConfig
+from curate.mapping import Mapper, in_process, shards
 from curate.records import Message, Record, Reject, StageResult
 from curate.schemas import kind_validator, load_user_schema
 
@@ -172,8 +175,11 @@ class OutputChecks:
         return out
 
 
-def validate(records: list[Record], cfg: ValidateConfig, base_dir: Path = Path(".")) -> StageResult:
-    severity = {rule: cfg.severity.get(rule, default) for rule, (default, _) in RULES.items()}
+SHARD = 2_000
+
+
+def record_findings(records: Sequence[Record], cfg: ValidateConfig, base_dir: Path) -> list[tuple[list[Finding], int | None]]:
+    """Every rule's findings and the token count of each record: the per-record work, shardable."""
     outputs = OutputChecks(cfg, base_dir)
     findings: list[list[Finding]] = []
     for rec in records:
@@ -182,14 +188,25 @@ def validate(records: list[Record], cfg: ValidateConfig, base_dir: Path = Path("
         if extra:
             found.append(Finding("unexpected_field", "/", f"unexpected field(s): {', '.join(extra)}"))
         findings.append(found)
-    token_counts: list[int] = []
+    counts: list[int | None] = [None] * len(records)
     if cfg.count_tokens and records:
         from curate.tokens import count_tokens
 
-        token_counts = count_tokens(records, cfg.tokenizer)
-        for found, n in zip(findings, token_counts):
+        counts = list(count_tokens(list(records), cfg.tokenizer))
+        for found, n in zip(findings, counts):
             if n > cfg.max_tokens:
                 found.append(Finding("too_many_tokens", "/", f"{n} tokens > {cfg.max_tokens}"))
+    return list(zip(findings, counts))
+
+
+def validate(records: list[Record], cfg: ValidateConfig, base_dir: Path = Path("."),
+             mapper: Mapper = in_process) -> StageResult:
+    severity = {rule: cfg.severity.get(rule, default) for rule, (default, _) in RULES.items()}
+    OutputChecks(cfg, base_dir)  # a broken user schema stops the run here, before any shard is sent out
+    per_record = [fc for part in mapper("validate", partial(record_findings, cfg=cfg, base_dir=base_dir),
+                                        shards(records, SHARD)) for fc in part]
+    findings = [f for f, _ in per_record]
+    token_counts = [n for _, n in per_record] if cfg.count_tokens and records else []
 
     kept, rejected = [], []
     counts: Counter[str] = Counter()

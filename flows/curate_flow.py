@@ -1,13 +1,19 @@
-"""The Prefect flow: the same stage functions as curate.pipeline, each run as a Prefect task; the report
-becomes Prefect artifacts under stable keys, and a failed gate fails the flow run with the gate's sentence.
+"""The Prefect flow: the same stage functions as curate.pipeline, each run as a Prefect task named after its stage;
+the report becomes Prefect artifacts under stable keys, and a failed gate fails the flow run with its sentence.
 
-Tasks neither cache nor persist results: records carry personal data until the PII stage has run, and
-Prefect must not write them to its result storage.
+runner="dask" runs the flow on prefect-dask's DaskTaskRunner: each stage cuts its per-record work into shards
+(curate.mapping) and this module submits them as tasks to the cluster. Only shards and their results travel:
+records to ingest/validate/PII/embedding workers, and back signatures, embeddings, outcomes; the global dedup
+steps run here on signatures and embeddings, never on gathered texts.
+
+Tasks neither cache nor persist results: records carry personal data until the PII stage has run, and Prefect
+must not write them to its result storage (resuming is curate's own content-hash caches, which hold no raw text).
 """
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +26,42 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from curate.config import load_config  # noqa: E402
 from curate.gates import GateFailed  # noqa: E402
-from curate.pipeline import run_pipeline  # noqa: E402
+from curate.mapping import Mapper, in_process  # noqa: E402
+from curate.pipeline import run_incremental, run_pipeline  # noqa: E402
 
 ARTIFACT_PREFIX = "curate"
+IO_STAGES = {"ingest", "publish"}  # the stages that touch files: the only ones retried
+TRANSIENT = (ConnectionError, TimeoutError, BlockingIOError, InterruptedError)
+
+
+def _transient(task_: Any, task_run: Any, state: Any) -> bool:
+    """Retry on a dropped connection or a timed-out (network) file system; never on bad data or a missing file."""
+    try:
+        state.result()
+    except TRANSIENT:
+        return True
+    except BaseException:
+        return False
+    return False
 
 
 def call_as_task(name: str, fn: Any, *args: Any) -> Any:
     # quote(): Prefect would otherwise walk every record looking for futures, which is slow on large inputs.
-    stage_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False)
+    retry = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": _transient} if name in IO_STAGES else {}
+    stage_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False, **retry)
     return stage_task(*(quote(a) for a in args))
+
+
+def _apply(fn: Callable[[Any], Any], shard: Any) -> Any:
+    return fn(shard)
+
+
+def task_mapper(name: str, fn: Callable[[Any], Any], shards: Sequence[Any]) -> Iterator[Any]:
+    """Submit every shard to the flow's task runner (the Dask cluster), then yield results in shard order."""
+    shard_task = task(_apply, name=f"{name}-shard", cache_policy=NO_CACHE, persist_result=False)
+    futures = [shard_task.submit(quote(fn), quote(s)) for s in shards]
+    for fut in futures:
+        yield fut.result()
 
 
 def publish_artifacts(out: Path, key_prefix: str = ARTIFACT_PREFIX) -> None:
@@ -43,9 +76,8 @@ def publish_artifacts(out: Path, key_prefix: str = ARTIFACT_PREFIX) -> None:
                           table=[{k: s[k] for k in ("stage", "records_in", "kept", "rejected")} for s in manifest["stages"]])
 
 
-@flow(name="curate", persist_result=False)
-def curate_flow(src: str, out: str, config_path: str | None = None, force: bool = False, progress: bool = True,
-                seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None) -> dict[str, Any]:
+def _curate(src: str, out: str, config_path: str | None, force: bool, progress: bool, seed: int | None,
+            smoke: str, smoke_model: str | None, incremental: bool, sharded: bool) -> dict[str, Any]:
     # The config is loaded here, not passed in: flow parameters are stored by Prefect, and a config may hold
     # the PII key. Same lookup as the CLI: config_path, SRC/curate.toml, ./curate.toml, pyproject.toml.
     cfg = load_config(Path(config_path) if config_path else None, src=Path(src))
@@ -53,9 +85,54 @@ def curate_flow(src: str, out: str, config_path: str | None = None, force: bool 
         cfg.split.seed = seed
     if smoke_model:
         cfg.smoke.model = smoke_model
-    summary = run_pipeline(Path(src), Path(out), cfg, force=force, progress=progress, call=call_as_task, smoke=smoke)
-    publish_artifacts(Path(out))
+    mapper: Mapper = task_mapper if sharded else in_process
+    if incremental:
+        summary = run_incremental(Path(src), Path(out), cfg, progress=progress, call=call_as_task, smoke=smoke,
+                                  mapper=mapper)
+        if summary is None:
+            return {"out": out, "version": None, "published": 0, "note": "no new or changed files"}
+    else:
+        summary = run_pipeline(Path(src), Path(out), cfg, force=force, progress=progress, call=call_as_task,
+                               smoke=smoke, mapper=mapper)
+    publish_artifacts(Path(summary.out))
     if not summary.publishable:
         raise GateFailed(" ".join(summary.failures))
-    return {"out": summary.out, "records_in": summary.records_in, "published": summary.published,
-            "rejected": summary.rejected, "datasets": summary.datasets}
+    return {"out": summary.out, "version": summary.version, "records_in": summary.records_in,
+            "published": summary.published, "rejected": summary.rejected, "datasets": summary.datasets}
+
+
+@flow(name="curate", persist_result=False)
+def curate_flow(src: str, out: str, config_path: str | None = None, force: bool = False, progress: bool = True,
+                seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None,
+                incremental: bool = False, sharded: bool = False) -> dict[str, Any]:
+    """incremental: `out` is a versioned root (v0001, v0002, … and `latest`); only new files are curated.
+    sharded: stages send their shards to the task runner (see `with_runner`)."""
+    return _curate(src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
+
+
+def dask_runner(address: str | None = None, workers: int = 2) -> Any:
+    """An existing cluster at `address`, else a LocalCluster of `workers` single-threaded worker processes."""
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": None})
+
+
+# For deployments, whose runs load the flow by entrypoint in a fresh process: the cluster comes from the
+# environment the deployment was served with (CURATE_DASK_ADDRESS, CURATE_DASK_WORKERS).
+@flow(name="curate-dask", persist_result=False,
+      task_runner=dask_runner(os.environ.get("CURATE_DASK_ADDRESS"), int(os.environ.get("CURATE_DASK_WORKERS", "2"))))
+def curate_flow_dask(src: str, out: str, config_path: str | None = None, force: bool = False, progress: bool = True,
+                     seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None,
+                     incremental: bool = False, sharded: bool = True) -> dict[str, Any]:
+    """The curate flow on a Dask cluster: the stages' shards run on its workers."""
+    return _curate(src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
+
+
+def with_runner(runner: str = "local", address: str | None = None, workers: int = 2):
+    """The flow with its task runner: local (stages run in this process) or dask."""
+    if runner == "local":
+        return curate_flow
+    return curate_flow.with_options(task_runner=dask_runner(address, workers))

@@ -120,9 +120,9 @@ def test_semantic_dedup_and_embedding_cache(tmp_cache):
     first = dedup_semantic(records, cfg)
     assert [r.provenance.locator for r in first.rejected] == ["line 2"]
     assert first.rejected[0].duplicate_of == records[0].id and "cosine" in first.rejected[0].reason
-    assert first.stats["embeddings_computed"] == 5
+    assert first.stats["cache.embeddings_computed"] == 5
     second = dedup_semantic(records, cfg)
-    assert second.stats["embeddings_computed"] == 0
+    assert second.stats["cache.embeddings_computed"] == 0
     assert [r.id for r in second.kept] == [r.id for r in first.kept]
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import fnmatch
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
@@ -11,7 +12,8 @@ from tqdm import tqdm
 from curate.config import Config
 from curate.ingest.readers import FileProblem, Item, read_items
 from curate.ingest.shapes import ShapeError, map_columns, normalise
-from curate.ingest.sources import Source, iter_sources
+from curate.ingest.sources import Source, input_files, iter_sources, sha256_file
+from curate.mapping import Mapper, in_process, shards
 from curate.records import Provenance, Record, Reject, StageResult
 
 STAGE = "ingest"
@@ -80,11 +82,11 @@ def _check_input(src: Path) -> None:
 
 
 def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
-                progress: bool = False) -> Iterator[Record | Reject]:
+                progress: bool = False, only: list[str] | None = None) -> Iterator[Record | Reject]:
     """Stream Records and Rejects file by file; memory stays flat for JSONL/CSV/Parquet of any size."""
     _check_input(src)
     stats = Counter() if stats is None else stats
-    entries = list(iter_sources(src, cfg.ingest.exclude))
+    entries = list(iter_sources(src, cfg.ingest.exclude, only))
     for entry in tqdm(entries, desc="ingest", unit="file", disable=not progress):
         if isinstance(entry, tuple):
             stats["files_skipped"] += 1
@@ -96,13 +98,35 @@ def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
             yield out
 
 
-def ingest(src: Path, cfg: Config, progress: bool = True) -> StageResult:
+def ingest_files(names: Sequence[str], src: Path, cfg: Config) -> tuple[list[Record | Reject], Counter[str]]:
+    """One shard of ingest: these top-level files, read in full."""
+    stats: Counter[str] = Counter()
+    return list(iter_ingest(src, cfg, stats, only=list(names))), stats
+
+
+def ingest(src: Path, cfg: Config, progress: bool = True, mapper: Mapper = in_process,
+           seen: dict[str, str] | None = None) -> StageResult:
+    """seen: {file name: sha256} read by earlier versions; those files are skipped when unchanged."""
+    _check_input(src)
+    names = input_files(src)
+    stats: Counter[str] = Counter()
+    hashes = {n: sha256_file(src / n if src.is_dir() else src) for n in names}
+    if seen:
+        unchanged = [n for n in names if seen.get(n) == hashes[n]]
+        stats.update(files_unchanged=len(unchanged), files_changed=sum(1 for n in names if n in seen) - len(unchanged))
+        names = [n for n in names if n not in set(unchanged)]
     kept: list[Record] = []
     rejected: list[Reject] = []
-    stats: Counter[str] = Counter()
-    for out in iter_ingest(src, cfg, stats, progress):
-        (kept if isinstance(out, Record) else rejected).append(out)
-    if not kept and not rejected:
+    # Small groups of files per shard: enough shards to spread, few enough that task overhead stays small.
+    size = max(1, len(names) // 32)
+    bar = tqdm(total=len(names), desc="ingest", unit="file", disable=not progress)
+    for outs, part_stats in mapper("ingest", partial(ingest_files, src=src, cfg=cfg), shards(names, size)):
+        stats.update(part_stats)
+        for out in outs:
+            (kept if isinstance(out, Record) else rejected).append(out)
+        bar.update(min(size, bar.total - bar.n))
+    bar.close()
+    if not kept and not rejected and not seen:
         raise InputError(f"Input {src} holds no files curate can read.")
     stats.update(records_in=len(kept) + len(rejected), kept=len(kept), rejected=len(rejected))
-    return StageResult(kept, rejected, dict(stats))
+    return StageResult(kept, rejected, dict(sorted(stats.items())), index={"sources": {n: hashes[n] for n in names}})

@@ -75,11 +75,18 @@ def _zip_members(path: Path, rel: str) -> Iterator[Source]:
         yield Source(name, h.hexdigest(), fmt, opener, problem)
 
 
-def iter_sources(root: Path, exclude: list[str]) -> Iterator[Source | tuple[str, str]]:
-    """Yield a Source per readable input, or (name, reason) for a file skipped on purpose by `exclude`."""
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    for path in files:
-        rel = path.name if root.is_file() else path.relative_to(root).as_posix()
+def input_files(root: Path) -> list[str]:
+    """The files under root (or root itself), as the relative names provenance uses, in a stable order."""
+    if root.is_file():
+        return [root.name]
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def iter_sources(root: Path, exclude: list[str], only: list[str] | None = None) -> Iterator[Source | tuple[str, str]]:
+    """Yield a Source per readable input, or (name, reason) for a file skipped on purpose by `exclude`.
+    only: these top-level files (names from input_files), e.g. one shard, or the new files of an incremental run."""
+    for rel in input_files(root) if only is None else only:
+        path = root if root.is_file() else root / rel
         if any(fnmatch.fnmatch(part, pat) for pat in exclude for part in PurePosixPath(rel).parts):
             yield (rel, "excluded by ingest.exclude")
             continue

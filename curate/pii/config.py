@@ -104,6 +104,8 @@ class PiiConfig(_Section):
         default=True, description="NER runs only on sentences with a capitalised word that is not a common word "
         "(NER is two thirds of the time; it tags capitalised words, and the rest are trimmed as common words anyway)",
     )
+    cache: bool = Field(default=True, description="keep each record's outcome (scrubbed text, counts, keyed subject "
+                        "hashes; never the input) in the user cache, so reruns and retried runs skip the analysis")
     n_process: int = Field(default=2, ge=1, description="worker processes; this machine has 2 cores")
     batch_size: int = Field(default=64, ge=1, description="texts per spaCy nlp.pipe batch")
     chunk_size: int = Field(default=200, ge=1, description="records per worker task: big enough to amortise "

@@ -2,13 +2,18 @@
 replace, scan the result again, and account for it without ever emitting a raw value."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import multiprocessing as mp
 import os
 import re
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -19,8 +24,10 @@ from curate.pii.language import LanguageDetector
 from curate.pii.operators import Pseudonymizer, mask, placeholder, subject_hash
 from curate.pii.names import common_words
 from curate.pii.recognizers import BirthDateRecognizer
+from curate.mapping import Mapper, in_process
 from curate.pii.resolve import Span, allow_patterns, clean, echo_names, resolve, to_spans
 from curate.records import Record, Reject, StageResult
+from curate.tokens import cache_dir
 
 STAGE = "pii_scrub"
 SEP = "\n\n"  # between the text fields of one record: NER sees the conversation, spans never cross it
@@ -308,7 +315,7 @@ _FORKED: tuple[Scrubber, bytes | None] | None = None  # what forked workers inhe
 
 def scrubber(cfg: PiiConfig) -> Scrubber:
     """One per configuration and process: building it loads two spaCy models (a few seconds)."""
-    fingerprint = cfg.model_dump_json(exclude={"key", "n_process", "batch_size", "chunk_size"})
+    fingerprint = _fingerprint(cfg)
     if fingerprint not in _SCRUBBERS:
         _SCRUBBERS[fingerprint] = Scrubber(cfg)
     return _SCRUBBERS[fingerprint]
@@ -319,26 +326,87 @@ def _forked_work(chunk: list[tuple[int, list[str]]]) -> list[Outcome]:
     return sc.process(chunk, key)
 
 
-def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, progress: bool):
+def process_chunk(chunk: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None) -> list[Outcome]:
+    """One shard on a cluster worker: the scrubber is built once per worker process."""
+    return scrubber(cfg).process(chunk, key)
+
+
+class OutcomeCache:
+    """sqlite: sha256(configuration, key tag, texts) -> the outcome (scrubbed texts, counts, keyed subject hashes).
+    It holds what the stage outputs, never the input text, so a retried run resumes without re-analysing."""
+
+    def __init__(self, path: Path, cfg: PiiConfig, key: bytes | None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path))
+        self.db.execute("CREATE TABLE IF NOT EXISTS outcome (key BLOB PRIMARY KEY, value TEXT)")
+        # The key itself never enters the cache: a keyed tag separates outcomes made under different keys.
+        tag = hmac.new(key, b"curate-pii-cache", hashlib.sha256).hexdigest() if key else "no-key"
+        self.prefix = f"{_fingerprint(cfg)}\x1f{tag}\x1f".encode()
+
+    def key(self, texts: list[str]) -> bytes:
+        return hashlib.sha256(self.prefix + SEP.join(texts).encode("utf-8")).digest()
+
+    def get(self, keys: list[bytes]) -> dict[bytes, dict[str, Any]]:
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self.db.execute(f"SELECT key, value FROM outcome WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({k: json.loads(v) for k, v in rows})
+        return out
+
+    def put(self, items: list[tuple[bytes, Outcome]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO outcome VALUES (?, ?)", [(k, json.dumps(
+                {"language": o.language, "texts": o.texts, "found": dict(o.found), "residual": o.residual,
+                 "subjects": o.subjects, "dropped": o.dropped}, ensure_ascii=False)) for k, o in items])
+
+
+def _from_cache(index: int, v: dict[str, Any]) -> Outcome:
+    return Outcome(index, v["language"], v["texts"], Counter(v["found"]), [tuple(r) for r in v["residual"]],
+                   v["subjects"], v["dropped"])
+
+
+def _fingerprint(cfg: PiiConfig) -> str:
+    return cfg.model_dump_json(exclude={"key", "n_process", "batch_size", "chunk_size", "cache"})
+
+
+def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, progress: bool,
+         mapper: Mapper = in_process, counts: Counter | None = None):
     global _FORKED
-    sc = scrubber(cfg)  # built before forking: workers share the loaded models copy-on-write
-    chunks = [items[i:i + cfg.chunk_size] for i in range(0, len(items), cfg.chunk_size)]
     bar = tqdm(total=len(items), desc="pii", unit="rec", disable=not progress)
+    cache = OutcomeCache(cache_dir() / "pii.sqlite", cfg, key) if cfg.cache else None
+    keys = {idx: cache.key(texts) for idx, texts in items} if cache else {}
+    cached = cache.get(list(set(keys.values()))) if cache else {}
+    todo = [it for it in items if keys.get(it[0]) not in cached]
+    if counts is not None:
+        counts.update(computed=len(todo), from_cache=len(items) - len(todo))
+    for idx, _ in items:
+        if keys.get(idx) in cached:
+            yield _from_cache(idx, cached[keys[idx]])
+    bar.update(len(items) - len(todo))
+    chunks = [todo[i:i + cfg.chunk_size] for i in range(0, len(todo), cfg.chunk_size)]
     workers = min(cfg.n_process, len(chunks), os.cpu_count() or 1)
-    if workers > 1 and "fork" in mp.get_all_start_methods():
+    if mapper is not in_process:  # a cluster: shards go to its workers
+        results = mapper("pii_scrub", partial(process_chunk, cfg=cfg, key=key), chunks)
+    elif workers > 1 and "fork" in mp.get_all_start_methods():
+        sc = scrubber(cfg)  # built before forking: workers share the loaded models copy-on-write
         _FORKED = (sc, key)
-        try:
-            with mp.get_context("fork").Pool(workers) as pool:
-                for outs in pool.imap(_forked_work, chunks):
-                    bar.update(len(outs))
-                    yield from outs
-        finally:
-            _FORKED = None
+        pool = mp.get_context("fork").Pool(workers)
+        results = pool.imap(_forked_work, chunks)
     else:
-        for chunk in chunks:
-            outs = sc.process(chunk, key)
+        sc = scrubber(cfg)
+        results = (sc.process(chunk, key) for chunk in chunks)
+    try:
+        for outs in results:
+            if cache:  # written per chunk: an interrupted run keeps what it finished
+                cache.put([(keys[o.index], o) for o in outs])
             bar.update(len(outs))
             yield from outs
+    finally:
+        if _FORKED is not None:
+            pool.close()
+            pool.join()
+            _FORKED = None
     bar.close()
 
 
@@ -349,7 +417,7 @@ def resolve_key(cfg: PiiConfig) -> bytes | None:
     return env.encode() if env else None
 
 
-def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False) -> StageResult:
+def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False, mapper: Mapper = in_process) -> StageResult:
     t0 = time.perf_counter()
     if not cfg.enabled:
         return StageResult(list(records), [], {"records_in": len(records), "kept": len(records), "rejected": 0,
@@ -361,7 +429,8 @@ def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False) -> Stag
                        f"{cfg.key_env} (or pii.key), or set pii.missing_key = 'placeholder'.")
     paths_texts = [fields(rec) for rec in records]
     items = [(i, [t for _, t in pt]) for i, pt in enumerate(paths_texts) if pt]
-    outcomes = {o.index: o for o in _run(items, cfg, key, progress)}
+    runs: Counter = Counter()
+    outcomes = {o.index: o for o in _run(items, cfg, key, progress, mapper, runs)}
 
     kept, rejected = [], []
     found, records_by_type, lang_records, lang_entities = Counter(), Counter(), Counter(), Counter()
@@ -400,7 +469,8 @@ def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False) -> Stag
         "records_in": len(records), "kept": len(kept), "rejected": len(rejected),
         "records_with_pii": affected, "entities": sum(found.values()),
         "residual": sum(residual.values()), "residual_records": residual_records,
-        "key_missing": int(key is None and wants_key), "seconds": round(time.perf_counter() - t0, 3),
+        "key_missing": int(key is None and wants_key), "cache.computed": runs["computed"],
+        "cache.from_cache": runs["from_cache"], "seconds": round(time.perf_counter() - t0, 3),
     }
     stats.update({f"entity.{e}": n for e, n in sorted(found.items())})
     stats.update({f"records.{e}": n for e, n in sorted(records_by_type.items())})
