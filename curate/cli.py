@@ -264,14 +264,14 @@ def _run(args: argparse.Namespace) -> int:
         VersionStore(args.out).check() if args.incremental else check_output(args.out, args.force)
         if not args.src.exists():
             raise InputError(f"Input {args.src} does not exist.")
-        from flows.curate_flow import with_runner
+        from flows.curate_flow import reraise, with_runner
 
         flow = with_runner(args.runner, args.dask_address, args.dask_workers)
         state = flow(str(args.src), str(args.out), str(args.config) if args.config else None, args.force,
                      not args.quiet, args.seed, args.smoke, args.smoke_model, args.incremental,
                      args.runner != "local", return_state=True)
         try:
-            result = state.result()  # re-raises the stage's exception
+            result = reraise(state)  # re-raises the stage's exception
             out = Path(result["out"]) if result.get("version") or not args.incremental else None
         except GateFailed:
             out = _newest(args.out) if args.incremental else args.out

@@ -57,6 +57,8 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
     stages: list[tuple[str, StageResult]] = [("ingest", ingested)]
     superseded = 0
     if prior is not None:
+        if not ingested.index.get("sources"):  # nothing new or changed: no version to make
+            return StagesOutcome(prior.records, stages, {}, [], prior)
         changed = {n for n in ingested.index.get("sources", {}) if n in prior.sources}
         prior, superseded = prior.without_sources(changed)
     current = ingested.kept

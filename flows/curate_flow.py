@@ -52,14 +52,24 @@ def call_as_task(name: str, fn: Any, *args: Any) -> Any:
     return stage_task(*(quote(a) for a in args))
 
 
-def _apply(fn: Callable[[Any], Any], shard: Any) -> Any:
-    return fn(shard)
+class _Shard:
+    """One shard and the function for it, opaque to Prefect: it does not walk the records looking for futures
+    (quote() would do that too, but is not unwrapped on the Dask path)."""
+
+    __slots__ = ("fn", "items")
+
+    def __init__(self, fn: Callable[[Any], Any], items: Any):
+        self.fn, self.items = fn, items
+
+
+def _apply(shard: _Shard) -> Any:
+    return shard.fn(shard.items)
 
 
 def task_mapper(name: str, fn: Callable[[Any], Any], shards: Sequence[Any]) -> Iterator[Any]:
     """Submit every shard to the flow's task runner (the Dask cluster), then yield results in shard order."""
     shard_task = task(_apply, name=f"{name}-shard", cache_policy=NO_CACHE, persist_result=False)
-    futures = [shard_task.submit(quote(fn), quote(s)) for s in shards]
+    futures = [shard_task.submit(_Shard(fn, s)) for s in shards]
     for fut in futures:
         yield fut.result()
 
@@ -107,7 +117,35 @@ def curate_flow(src: str, out: str, config_path: str | None = None, force: bool 
                 incremental: bool = False, sharded: bool = False) -> dict[str, Any]:
     """incremental: `out` is a versioned root (v0001, v0002, … and `latest`); only new files are curated.
     sharded: stages send their shards to the task runner (see `with_runner`)."""
-    return _curate(src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
+    return _guarded(_curate, src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
+
+
+RAISED: dict[str, BaseException] = {}  # flow run id -> its exception, in this process's memory only
+
+
+def _guarded(fn: Callable[..., Any], *args: Any) -> Any:
+    """Prefect persists a failed flow run's exception (message and traceback) even with persist_result=False.
+    curate's own messages never quote records, but one from a library might: Prefect gets a Failed state with the
+    exception's type and, for curate's own errors, its sentence; the exception stays here for the CLI."""
+    from prefect.runtime import flow_run
+    from prefect.states import Failed
+
+    try:
+        return fn(*args)
+    except Exception as exc:
+        RAISED[str(flow_run.id)] = exc
+        own = type(exc).__module__.startswith("curate.") or type(exc).__name__ == "PiiError"
+        return Failed(message=f"{type(exc).__name__}: {exc}" if own else f"{type(exc).__name__} (details in the "
+                      "process that ran the flow; not stored, as they could quote data)")
+
+
+def reraise(state: Any) -> Any:
+    """The flow's result, or the exception it failed with (kept in memory by _guarded)."""
+    if state.is_failed():
+        exc = RAISED.pop(str(state.state_details.flow_run_id), None)
+        if exc is not None:
+            raise exc
+    return state.result()
 
 
 def dask_runner(address: str | None = None, workers: int = 2) -> Any:
@@ -128,7 +166,7 @@ def curate_flow_dask(src: str, out: str, config_path: str | None = None, force: 
                      seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None,
                      incremental: bool = False, sharded: bool = True) -> dict[str, Any]:
     """The curate flow on a Dask cluster: the stages' shards run on its workers."""
-    return _curate(src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
+    return _guarded(_curate, src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
 
 
 def with_runner(runner: str = "local", address: str | None = None, workers: int = 2):

@@ -7,6 +7,7 @@ import pytest
 
 from curate.config import Config
 from curate.pipeline import run_pipeline
+from curate.gates import GateFailed
 from curate.publish import AccountingError, OutputError, publish
 from curate.records import StageResult
 
@@ -99,17 +100,38 @@ def test_prefect_flow_matches_direct_run(exports, tmp_path):
     from prefect.testing.utilities import prefect_test_harness
 
     from curate.gates import GateFailed
-    from flows.curate_flow import curate_flow
+    from flows.curate_flow import curate_flow, reraise
 
     summary = run_pipeline(exports, tmp_path / "direct", Config(), progress=False)
     assert summary.published == 22 and not summary.publishable  # 22 examples: too few to train on
     with prefect_test_harness():
         state = curate_flow(str(exports), str(tmp_path / "flow"), None, False, False, return_state=True)
-        assert state.is_failed()
+        assert state.is_failed() and "enough_examples FAILED" in state.message
         with pytest.raises(GateFailed, match="enough_examples FAILED"):
-            state.result()
+            reraise(state)
         verdict = Artifact.get("curate-verdict")
         gates = Artifact.get("curate-gates")
     assert verdict is not None and "FAIL: " in verdict.data
     assert gates is not None and "enough_examples" in str(gates.data)
     assert _files(tmp_path / "direct") == _files(tmp_path / "flow")  # byte-identical either way
+
+
+def test_dask_runner_matches_single_process(exports, tmp_path, monkeypatch):
+    """The flow on a 2-worker Dask LocalCluster: ingest, validation, PII and embedding shards run on the workers,
+    and every output is byte-identical to the single-process run. Each run starts with an empty cache, so both
+    really compute (the workers inherit the environment)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.curate_flow import reraise, with_runner
+
+    monkeypatch.setenv("CURATE_PII_KEY", "dask-test-key")
+    monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path / "cache-single"))
+    run_pipeline(exports, tmp_path / "single", Config(), progress=False, smoke="skip")
+    monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path / "cache-dask"))
+    with prefect_test_harness():
+        state = with_runner("dask", workers=2)(str(exports), str(tmp_path / "dask"), None, False, False,
+                                               smoke="skip", sharded=True, return_state=True)
+        with pytest.raises(GateFailed):  # too few examples, as in the single-process run
+            reraise(state)
+    assert (tmp_path / "cache-dask" / "pii.sqlite").exists()  # the workers analysed, and cached, the records
+    assert _files(tmp_path / "single") == _files(tmp_path / "dask")
