@@ -97,12 +97,13 @@ def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str |
         entry = sum(1 for line in log.read_text(encoding="utf-8").splitlines() if line.strip()) + 1 \
             if log.is_file() else 1
         result = Erasure(entry, None, sorted(every), covered)
-        if every:
+        if gone:
             result.new_version = store.next_name()
             rewrite_version(root / latest, root / result.new_version, gone, cfg,
                             {"name": result.new_version, "parent": latest, "erasure": entry,
                              "erased": len(gone), "sources_read": [], "carried": len(prior.records) - len(gone)})
             store.set_latest(result.new_version)
+        if every:
             for v in versions:
                 if v != latest and per_version.get(v):
                     rewrite_version(root / v, root / v, per_version[v], cfg, None)
@@ -121,8 +122,8 @@ def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str |
 
 def stale_artifacts(root: Path, versions: set[str]) -> list[dict[str, Any]]:
     """Trained artifacts built on a version that held an erased record: smoke adapters and registered ones."""
-    out = [{"kind": "smoke adapter", "path": f"{v}/smoke/adapter", "version": v}
-           for v in sorted(versions) if (root / v / "smoke" / "adapter").exists()]
+    out = [{"kind": "smoke adapter", "path": f"{v}/smoke", "version": v}
+           for v in sorted(versions) if (root / v / "smoke" / "adapter_config.json").exists()]
     out += [{"kind": "registered adapter", "path": a["path"], "version": a["version"], "name": a.get("name")}
             for a in registered(root) if a["version"] in versions]
     return out
