@@ -18,7 +18,7 @@ from curate.gates import GateResult, collect_metrics, effective_gates, evaluate,
 from curate.ingest import ingest
 from curate.mapping import Mapper, in_process
 from curate.publish import Lineage, PublishSummary, check_output, dataset_name, publish, split_by_dataset
-from curate.records import Record, StageResult, is_timing
+from curate.records import Record, Reject, StageResult, is_timing
 from curate.smoke.checks import smoke_gates
 from curate.validate import validate
 from curate.versions import Prior, VersionStore, lock, write_state
@@ -80,12 +80,29 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
         result: StageResult = call(name, fn, current, *args)
         stages.append((name, result))
         current = result.kept
+        if name == "pii_scrub" and prior is not None and prior.erased:
+            blocked = keep_out_erased(current, result.details.get("subject_index", {}), prior.erased)
+            stages.append(("erasure_block", blocked))
+            current = blocked.kept
     published: dict[str, int] = {}
     for rec in current:
         published[dataset_name(rec)] = published.get(dataset_name(rec), 0) + 1
     metrics = collect_metrics(stages, published)
     return StagesOutcome(current, stages, metrics, evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics),
                          prior, superseded)
+
+
+def keep_out_erased(records: list[Record], subjects: dict[str, list[str]], erased: dict[str, int]) -> StageResult:
+    """A subject erased on request stays out of later versions when new exports mention them again."""
+    kept, rejected = [], []
+    for rec in records:
+        entry = erased.get(rec.id) or next((erased[h] for h in subjects.get(rec.id, []) if h in erased), None)
+        if entry is None:
+            kept.append(rec)
+        else:
+            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage="erasure_block",
+                                   reason=f"concerns a subject or record erased on request (erasure log entry {entry})"))
+    return StageResult(kept, rejected, {"records_in": len(records), "kept": len(kept), "rejected": len(rejected)})
 
 
 def scrub_pii(records: list[Record], cfg: Any, progress: bool, mapper: Mapper = in_process) -> StageResult:

@@ -39,6 +39,7 @@ class Prior:
     sources: dict[str, str]  # top-level input file -> sha256
     lineage: dict[str, dict[str, Any]]
     subjects: dict[str, list[str]]  # id -> keyed subject hashes (PII stage)
+    erased: dict[str, int] = field(default_factory=dict)  # subject hash or record id -> erasure log entry
     exact: dict[str, tuple[str, str]] = field(default_factory=dict)  # exact key -> (id, where)
     minhash: PriorSignatures | None = None
     embeddings: PriorEmbeddings | None = None
@@ -116,6 +117,10 @@ class VersionStore:
         prior = Prior(name, records, {i: (r["dataset"], r["split"]) for i, r in lineage.items()},
                       json.loads((state / "sources.json").read_text(encoding="utf-8")), lineage,
                       json.loads((state / "subjects.json").read_text(encoding="utf-8")))
+        log = self.root / "erasure_log.jsonl"
+        for entry in map(json.loads, _lines(log)) if log.is_file() else []:
+            prior.erased.update({k: entry["entry"] for k in [*entry["subject_hashes"], *entry["records"],
+                                                              *entry["covered_duplicates"]]})
         where = {r.id: f"{r.provenance.where()} (published in {name})" for r in records}
         index = _read_index(state / "index.parquet")
         prior.exact = {k: (i, where[i]) for i, k in zip(index["id"], index["exact"]) if k and i in where}

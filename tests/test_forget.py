@@ -124,3 +124,20 @@ def test_forget_by_email(versions, monkeypatch):
     assert again.new_version is None and again.rewritten == ["v0001"] and set(ids_of(root / "v0001")) == set(v1) - oliver
     assert "could quote erased records" in (root / "v0001" / "report.md").read_text()
     assert not (root / "v0001" / "report.html").exists()
+
+
+def test_erased_subject_stays_out_of_later_versions(versions, tmp_path):
+    """Runs after test_forget_by_email (module order): new exports that mention the erased customer again."""
+    root, cfg = versions
+    src = tmp_path / "later"
+    src.mkdir()
+    (src / "new.jsonl").write_text(json.dumps({"messages": [
+        {"role": "user", "content": f"Please update the billing contact: it is still {EMAIL} for our account."},
+        {"role": "assistant", "content": "Done: the billing contact is updated and future invoices go there."}]})
+        + "\n" + json.dumps({"messages": [
+            {"role": "user", "content": "Which ports does the EG-10 Edge Gateway forward by default?"},
+            {"role": "assistant", "content": "None: every port is closed until you add a rule under Firewall."}]})
+        + "\n", encoding="utf-8")
+    summary = run_incremental(src, root, cfg, progress=False, smoke="skip")
+    rejects = [json.loads(x) for x in (Path(summary.out) / "rejects.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rejects] == ["erasure_block"] and "erasure log entry 2" in rejects[0]["reason"]  # entry 1: the wrong-key try
