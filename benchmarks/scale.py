@@ -740,7 +740,9 @@ def main() -> int:
     ap.add_argument("--no-startup", action="store_true", help="skip the 10-record start-up runs")
     ap.add_argument("--stage-breakdown", action="store_true",
                     help="also time every stage in-process (run_pipeline with a call= hook) for each size")
-    ap.add_argument("--timeout", type=float, default=7200, help="seconds per run before it is killed (default 7200)")
+    ap.add_argument("--timeout", type=float, default=21600,
+                    help="seconds per run before its process tree is killed (default 21600: 100k records in dask mode "
+                    "can take hours on 2 cores)")
     ap.add_argument("--naive-child", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--stages-child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
                          description="Serve the curate flow as a Prefect deployment (flow.serve): on each scheduled run "
                                      "it curates the new files of SRC into the next version under --out (as "
                                      "`run --incremental`). Runs until interrupted. With PREFECT_API_URL set it "
-                                     "registers with that server; otherwise Prefect starts a temporary one.")
+                                     "registers with that server; otherwise it starts a local `prefect server` for "
+                                     "as long as it serves and prints its address.")
     srv.add_argument("src", type=Path, help="folder the exports arrive in")
     srv.add_argument("--out", type=Path, required=True, help="versioned output root")
     srv.add_argument("--config", type=Path, help="curate.toml to use")

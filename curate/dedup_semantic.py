@@ -51,7 +51,8 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
                    mapper: Mapper = in_process, prior: PriorEmbeddings | None = None) -> StageResult:
     texts = [comparable_text(r) for r in records]
     live = [i for i, t in enumerate(texts) if t.strip()]
-    vecs, computed = embed([texts[i] for i in live], cfg.model, cfg.batch_size, cfg.cache, progress, mapper)
+    vecs, computed = embed([texts[i] for i in live], cfg.model, cfg.batch_size, cfg.cache, progress, mapper,
+                           cfg.max_tokens)
     earlier: dict[int, tuple[int, float]] = {}
     if prior is not None:
         best, sim = _nearest_prior(vecs, prior)

@@ -68,25 +68,27 @@ class EmbeddingCache:
 SHARD = 512
 
 
-def encode(texts: Sequence[str], model: str, batch_size: int) -> np.ndarray:
+def encode(texts: Sequence[str], model: str, batch_size: int, max_tokens: int = 128) -> np.ndarray:
     """The per-record work, shardable: unit-normalised float32 rows."""
+    st = load_model(model)
+    st.max_seq_length = max_tokens
     # sentence-transformers sorts each call by length, so batches hold texts of similar size.
-    vecs = load_model(model).encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+    vecs = st.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
     return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
 
 
 def embed(texts: list[str], model: str = "minilm", batch_size: int = 64, cache: bool = True,
-          progress: bool = False, mapper: Mapper = in_process) -> tuple[np.ndarray, int]:
+          progress: bool = False, mapper: Mapper = in_process, max_tokens: int = 128) -> tuple[np.ndarray, int]:
     """Unit-normalised float32 embeddings, one row per text, and how many were computed (not cached).
     Each shard is written to the cache as it arrives, so an interrupted run resumes where it stopped."""
-    keys = [hashlib.sha256(f"{model}\0{t}".encode("utf-8")).digest() for t in texts]
+    keys = [hashlib.sha256(f"{model}\0{max_tokens}\0{t}".encode("utf-8")).digest() for t in texts]
     store = EmbeddingCache(cache_dir() / "embeddings.sqlite") if cache else None
     found = store.get(list(set(keys))) if store else {}
     todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
     bar = tqdm(total=len(todo), desc="embed", unit="rec", disable=not progress or not todo)
     parts = shards(todo, SHARD)
-    for part, vecs in zip(parts, mapper("embed", partial(encode, model=model, batch_size=batch_size),
+    for part, vecs in zip(parts, mapper("embed", partial(encode, model=model, batch_size=batch_size, max_tokens=max_tokens),
                                         [[t for _, t in p] for p in parts])):
         fresh = {k: v for (k, _), v in zip(part, vecs)}
         found.update(fresh)

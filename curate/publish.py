@@ -235,15 +235,7 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
             "accounting": {"records_in": records_in, **({"carried": carried} if lineage else {}),
                            "published": len(records), "rejected": len(rejects), "balanced": True},
         }
-        manifest["outputs"] = [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p)}
-                               for p in sorted(tmp.rglob("*")) if p.is_file()]
-        (tmp / "DATASHEET.md").write_text(render_datasheet(manifest, cfg.datasheet, manifest.get("version"),
-                                                           load_pii_evaluation()), encoding="utf-8")
-        manifest["outputs"] = sorted([*manifest["outputs"], {"path": "DATASHEET.md",
-                                                             "sha256": sha256_file(tmp / "DATASHEET.md")}],
-                                     key=lambda o: o["path"])
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.chmod(0o755)  # mkdtemp makes it private; a published dataset is for the team to read
+        finish(tmp, manifest, cfg)
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
@@ -254,6 +246,19 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
         raise
     return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows, publishable,
                           [g.sentence for g in failed(list(gates))], version_name)
+
+
+def finish(folder: Path, manifest: dict[str, Any], cfg: Config) -> None:
+    """The datasheet (from the manifest), then the manifest with the sha256 of every file, datasheet included."""
+    manifest["outputs"] = [{"path": p.relative_to(folder).as_posix(), "sha256": sha256_file(p)}
+                           for p in sorted(folder.rglob("*")) if p.is_file()]
+    (folder / "DATASHEET.md").write_text(render_datasheet(manifest, cfg.datasheet, manifest.get("version"),
+                                                          load_pii_evaluation()), encoding="utf-8")
+    manifest["outputs"] = sorted([*manifest["outputs"], {"path": "DATASHEET.md",
+                                                         "sha256": sha256_file(folder / "DATASHEET.md")}],
+                                 key=lambda o: o["path"])
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    folder.chmod(0o755)  # mkdtemp makes it private; a published dataset is for the team to read
 
 
 def _reason_counts(rejects: list[Reject]) -> dict[str, int]:

@@ -197,9 +197,7 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
     rewritten by `forget --all-versions`). Gates are not re-measured; the manifest says which run measured them."""
     import pyarrow.parquet as pq
 
-    from curate.datasheet import load_pii_evaluation, render_datasheet
-    from curate.ingest.sources import sha256_file
-    from curate.publish import _jsonl, _write_dataset
+    from curate.publish import _jsonl, _write_dataset, finish
 
     manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
     records = [r for r in (Record.model_validate_json(x) for x in _lines(src / "records.jsonl")) if r.id not in gone]
@@ -249,14 +247,7 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
         manifest["datasets"] = counts
         manifest["gates_measured_on"] = manifest.get("gates_measured_on") or src.name
         manifest.pop("outputs", None)
-        manifest["outputs"] = [{"path": p.relative_to(tmp).as_posix(), "sha256": sha256_file(p)}
-                               for p in sorted(tmp.rglob("*")) if p.is_file()]
-        (tmp / "DATASHEET.md").write_text(render_datasheet(manifest, cfg.datasheet, manifest.get("version"),
-                                                           load_pii_evaluation()), encoding="utf-8")
-        manifest["outputs"] = sorted([*manifest["outputs"], {"path": "DATASHEET.md",
-                                                             "sha256": sha256_file(tmp / "DATASHEET.md")}],
-                                     key=lambda o: o["path"])
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        finish(tmp, manifest, cfg)
         if dst.exists():  # in place: swap, then delete the old copy
             old = dst.parent / f".{dst.name}.old-{os.getpid()}"
             dst.rename(old)
