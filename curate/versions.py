@@ -70,7 +70,8 @@ class VersionStore:
         r = self.root
         if r.exists() and not r.is_dir():
             raise OutputError(f"Output {r} exists and is not a folder.")
-        if r.is_dir() and any(r.iterdir()) and not (r / "latest").is_symlink() and not self.versions():
+        visible = r.is_dir() and any(not p.name.startswith(".") for p in r.iterdir())  # not the lock or a leftover
+        if visible and not (r / "latest").is_symlink() and not self.versions():
             raise OutputError(f"Output folder {r} is not empty and holds no curate versions; use an empty folder "
                               "for --incremental.")
 

@@ -159,3 +159,18 @@ def test_pii_outcomes_cached_and_resumed(tmp_path, monkeypatch):
     assert b"u3@example.org" not in blob and b"Lovelace" not in blob  # the cache holds outputs, never inputs
     monkeypatch.setenv("CURATE_PII_KEY", "another-key")  # another key: other pseudonyms, so no reuse
     assert scrub(recs(2), cfg).stats["cache.computed"] == 2
+
+
+def test_root_with_only_leftovers_is_usable(tmp_path):
+    """A first run killed before v0001 leaves the lock and a temporary folder: the next run must not refuse."""
+    from curate.publish import OutputError
+    from curate.versions import VersionStore
+
+    root = tmp_path / "versions"
+    (root / ".v0001.tmp-abc").mkdir(parents=True)
+    (root / ".lock").touch()
+    VersionStore(root).check()
+    assert VersionStore(root).clean_interrupted() == [".v0001.tmp-abc"]
+    (root / "notes.txt").touch()
+    with pytest.raises(OutputError, match="holds no curate versions"):
+        VersionStore(root).check()
