@@ -83,13 +83,16 @@ def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str |
         gone = _affected(prior.records, prior.subjects, hashes=hashes, source=source, record=record)
         versions = store.versions() if all_versions else [latest]
         per_version: dict[str, set[str]] = {}
+        target = gone | ({record} if record else set())
+        seen_hashes: set[str] = set()
         for v in store.versions():  # which versions held affected records: their artifacts are stale
             held = {json.loads(line)["id"] for line in (root / v / "lineage.jsonl").read_text(encoding="utf-8")
                     .splitlines() if line.strip()}
             subj = json.loads((root / v / STATE / "subjects.json").read_text(encoding="utf-8"))
             recs = [Record.model_validate_json(x) for x in (root / v / "records.jsonl").read_text(encoding="utf-8")
                     .splitlines() if x.strip()] if source is not None else []
-            per_version[v] = (held & gone) | _affected(recs, subj, hashes=hashes, source=source, record=record)
+            seen_hashes.update(h for hs in subj.values() for h in hs)
+            per_version[v] = (held & target) | _affected(recs, subj, hashes=hashes, source=source, record=record)
         every = set().union(*per_version.values()) if per_version else set()
         covered = sorted({r["id"] for v in store.versions() for r in _rejects(root / v)
                           if r.get("duplicate_of") in every and r.get("id")})
@@ -114,7 +117,7 @@ def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str |
                 "entry": entry, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "reason": reason,
                 "selector": "subject" if subject is not None else "source" if source is not None else "record",
                 # the keyed hashes a later run uses to keep the subject out; never the value itself
-                "subject_hashes": sorted(hashes & {h for hs in prior.subjects.values() for h in hs}) if hashes else [],
+                "subject_hashes": sorted(hashes & seen_hashes) if hashes else [],
                 "records": result.records, "covered_duplicates": covered, "new_version": result.new_version,
                 "versions_rewritten": result.rewritten, "stale_artifacts": result.stale}) + "\n")
     return result

@@ -120,8 +120,8 @@ class VersionStore:
                       json.loads((state / "subjects.json").read_text(encoding="utf-8")))
         log = self.root / "erasure_log.jsonl"
         for entry in map(json.loads, _lines(log)) if log.is_file() else []:
-            prior.erased.update({k: entry["entry"] for k in [*entry["subject_hashes"], *entry["records"],
-                                                              *entry["covered_duplicates"]]})
+            for k in [*entry["subject_hashes"], *entry["records"], *entry["covered_duplicates"]]:
+                prior.erased.setdefault(k, entry["entry"])  # the first erasure that named it
         where = {r.id: f"{r.provenance.where()} (published in {name})" for r in records}
         index = _read_index(state / "index.parquet")
         prior.exact = {k: (i, where[i]) for i, k in zip(index["id"], index["exact"]) if k and i in where}
