@@ -59,6 +59,10 @@ class EmbeddingCache:
             out.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
         return out
 
+    def delete(self, keys: list[bytes]) -> None:
+        with self.db:
+            self.db.executemany("DELETE FROM emb WHERE key = ?", [(k,) for k in keys])
+
     def put(self, items: dict[bytes, np.ndarray]) -> None:
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)",
@@ -66,6 +70,10 @@ class EmbeddingCache:
 
 
 SHARD = 512
+
+
+def cache_key(text: str, model: str, max_tokens: int) -> bytes:
+    return hashlib.sha256(f"{model}\0{max_tokens}\0{text}".encode("utf-8")).digest()
 
 
 def encode(texts: Sequence[str], model: str, batch_size: int, max_tokens: int = 128) -> np.ndarray:
@@ -82,20 +90,24 @@ def embed(texts: list[str], model: str = "minilm", batch_size: int = 64, cache: 
           progress: bool = False, mapper: Mapper = in_process, max_tokens: int = 128) -> tuple[np.ndarray, int]:
     """Unit-normalised float32 embeddings, one row per text, and how many were computed (not cached).
     Each shard is written to the cache as it arrives, so an interrupted run resumes where it stopped."""
-    keys = [hashlib.sha256(f"{model}\0{max_tokens}\0{t}".encode("utf-8")).digest() for t in texts]
+    keys = [cache_key(t, model, max_tokens) for t in texts]
     store = EmbeddingCache(cache_dir() / "embeddings.sqlite") if cache else None
     found = store.get(list(set(keys))) if store else {}
-    todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
-    bar = tqdm(total=len(todo), desc="embed", unit="rec", disable=not progress or not todo)
-    parts = shards(todo, SHARD)
-    for part, vecs in zip(parts, mapper("embed", partial(encode, model=model, batch_size=batch_size, max_tokens=max_tokens),
-                                        [[t for _, t in p] for p in parts])):
+    # Shards are cut over every distinct text in a fixed order, cached or not, and a shard with any text missing is
+    # embedded whole: each text always shares its batch with the same others, so cold, warm and resumed runs give
+    # bit-identical vectors (padding to a batch's longest text changes the last bits).
+    parts = shards(sorted({k: t for k, t in zip(keys, texts)}.items()), SHARD)
+    todo = [p for p in parts if any(k not in found for k, _ in p)]
+    bar = tqdm(total=sum(len(p) for p in todo), desc="embed", unit="rec", disable=not progress or not todo)
+    for part, vecs in zip(todo, mapper("embed", partial(encode, model=model, batch_size=batch_size,
+                                                         max_tokens=max_tokens), [[t for _, t in p] for p in todo])):
         fresh = {k: v for (k, _), v in zip(part, vecs)}
         found.update(fresh)
         if store:
             store.put(fresh)
         bar.update(len(part))
     bar.close()
+    computed = sum(len(p) for p in todo)
     if not texts:
         return np.zeros((0, 384), dtype=np.float32), 0
-    return np.stack([found[k] for k in keys]), len(todo)
+    return np.stack([found[k] for k in keys]), computed

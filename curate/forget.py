@@ -74,24 +74,27 @@ def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str |
         raise ForgetError(f"forget needs the HMAC key the PII stage used: set {cfg.pii.key_env} (subjects are "
                           "matched by keyed hash; without the key nothing can be matched).")
     store = VersionStore(root)
-    latest = store.latest()
-    if latest is None:
-        raise ForgetError(f"{root} has no published version (`latest`); forget works on an --incremental output root.")
-    hashes = subject_hashes(subject, cfg, key) if subject is not None else None
-    with lock(root):
+    with lock(root):  # a scheduled run must not publish between reading `latest` and moving it
+        latest = store.latest()
+        if latest is None:
+            raise ForgetError(f"{root} has no published version (`latest`); forget works on an --incremental "
+                              "output root.")
+        # Normalise the value with the PII settings the runs used (languages, phone regions), not today's config.
+        manifest = json.loads((root / latest / "manifest.json").read_text(encoding="utf-8"))
+        cfg = cfg.model_copy(update={"pii": type(cfg.pii).model_validate(
+            {**manifest["config"]["pii"], "key": None, "key_env": cfg.pii.key_env})})
+        hashes = subject_hashes(subject, cfg, key) if subject is not None else None
         prior = store.load_prior(latest)
         gone = _affected(prior.records, prior.subjects, hashes=hashes, source=source, record=record)
         versions = store.versions() if all_versions else [latest]
         per_version: dict[str, set[str]] = {}
         target = gone | ({record} if record else set())
-        seen_hashes: set[str] = set()
         for v in store.versions():  # which versions held affected records: their artifacts are stale
             held = {json.loads(line)["id"] for line in (root / v / "lineage.jsonl").read_text(encoding="utf-8")
                     .splitlines() if line.strip()}
             subj = json.loads((root / v / STATE / "subjects.json").read_text(encoding="utf-8"))
             recs = [Record.model_validate_json(x) for x in (root / v / "records.jsonl").read_text(encoding="utf-8")
                     .splitlines() if x.strip()] if source is not None else []
-            seen_hashes.update(h for hs in subj.values() for h in hs)
             per_version[v] = (held & target) | _affected(recs, subj, hashes=hashes, source=source, record=record)
         every = set().union(*per_version.values()) if per_version else set()
         covered = sorted({r["id"] for v in store.versions() for r in _rejects(root / v)
@@ -99,28 +102,44 @@ def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str |
         log = root / LOG
         entry = sum(1 for line in log.read_text(encoding="utf-8").splitlines() if line.strip()) + 1 \
             if log.is_file() else 1
-        result = Erasure(entry, None, sorted(every), covered)
-        if gone:
-            result.new_version = store.next_name()
-            rewrite_version(root / latest, root / result.new_version, gone, cfg,
-                            {"name": result.new_version, "parent": latest, "erasure": entry,
-                             "erased": len(gone), "sources_read": [], "carried": len(prior.records) - len(gone)})
-            store.set_latest(result.new_version)
-        if every:
-            for v in versions:
-                if v != latest and per_version.get(v):
-                    rewrite_version(root / v, root / v, per_version[v], cfg, None)
-                    result.rewritten.append(v)
-            result.stale = stale_artifacts(root, {v for v, ids in per_version.items() if ids})
+        result = Erasure(entry, store.next_name() if gone else None, sorted(every), covered,
+                         [v for v in versions if v != latest and per_version.get(v)],
+                         stale_artifacts(root, {v for v, ids in per_version.items() if ids}))
+        # The log entry first: should the rewrite be interrupted, later runs still keep the subject out.
         with log.open("a", encoding="utf-8") as f:
             f.write(json.dumps({
                 "entry": entry, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "reason": reason,
                 "selector": "subject" if subject is not None else "source" if source is not None else "record",
-                # the keyed hashes a later run uses to keep the subject out; never the value itself
-                "subject_hashes": sorted(hashes & seen_hashes) if hashes else [],
+                # keyed hashes (every form the value can take) that later runs use to keep the subject out
+                "subject_hashes": sorted(hashes) if hashes else [],
                 "records": result.records, "covered_duplicates": covered, "new_version": result.new_version,
                 "versions_rewritten": result.rewritten, "stale_artifacts": result.stale}) + "\n")
+        if gone:
+            erased = [r for r in prior.records if r.id in gone]
+            rewrite_version(root / latest, root / result.new_version, gone, cfg,
+                            {"name": result.new_version, "parent": latest, "erasure": entry,
+                             "erased": len(gone), "sources_read": [], "carried": len(prior.records) - len(gone)})
+            store.set_latest(result.new_version)
+            purge_caches(erased, hashes or set(), cfg)
+        for v in result.rewritten:
+            rewrite_version(root / v, root / v, per_version[v], cfg, None)
     return result
+
+
+def purge_caches(erased: list[Record], hashes: set[str], cfg: Config) -> None:
+    """Drop what the user caches hold about erased records: their embeddings (keyed by their scrubbed text) and
+    PII outcomes that name the subject."""
+    from curate.embeddings import EmbeddingCache, cache_key
+    from curate.pii.stage import OutcomeCache
+    from curate.tokens import cache_dir
+    from curate.views import comparable_text
+
+    if (cache_dir() / "embeddings.sqlite").exists():
+        sd = cfg.semantic_dedup
+        EmbeddingCache(cache_dir() / "embeddings.sqlite").delete(
+            [cache_key(comparable_text(r), sd.model, sd.max_tokens) for r in erased])
+    if hashes and (cache_dir() / "pii.sqlite").exists():
+        OutcomeCache.purge_subjects(cache_dir() / "pii.sqlite", hashes)
 
 
 def stale_artifacts(root: Path, versions: set[str]) -> list[dict[str, Any]]:

@@ -62,6 +62,10 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
         changed = {n for n in ingested.index.get("sources", {}) if n in prior.sources}
         prior, superseded = prior.without_sources(changed)
     current = ingested.kept
+    if prior is not None and prior.erased:  # records erased by id, e.g. re-read from a changed file
+        blocked = keep_out_erased(current, {}, prior.erased)
+        stages.append(("erasure_block", blocked))
+        current = blocked.kept
     steps: list[tuple[str, Callable[..., StageResult], tuple[Any, ...]]] = [
         ("validate", validate, (cfg.validate_, Path("."), mapper)),
         ("exact_dedup", dedup_exact, (cfg.dedup, prior.exact if prior else None)),
@@ -81,8 +85,9 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
         stages.append((name, result))
         current = result.kept
         if name == "pii_scrub" and prior is not None and prior.erased:
-            blocked = keep_out_erased(current, result.details.get("subject_index", {}), prior.erased)
-            stages.append(("erasure_block", blocked))
+            blocked = keep_out_erased(current, result.details.get("subject_index", {}), prior.erased,
+                                      "erasure_block_subjects")
+            stages.append(("erasure_block_subjects", blocked))
             current = blocked.kept
     published: dict[str, int] = {}
     for rec in current:
@@ -92,15 +97,16 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
                          prior, superseded)
 
 
-def keep_out_erased(records: list[Record], subjects: dict[str, list[str]], erased: dict[str, int]) -> StageResult:
-    """A subject erased on request stays out of later versions when new exports mention them again."""
+def keep_out_erased(records: list[Record], subjects: dict[str, list[str]], erased: dict[str, int],
+                    stage: str = "erasure_block") -> StageResult:
+    """A record or subject erased on request stays out of later versions when new exports bring them back."""
     kept, rejected = [], []
     for rec in records:
         entry = erased.get(rec.id) or next((erased[h] for h in subjects.get(rec.id, []) if h in erased), None)
         if entry is None:
             kept.append(rec)
         else:
-            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage="erasure_block",
+            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=stage,
                                    reason=f"concerns a subject or record erased on request (erasure log entry {entry})"))
     return StageResult(kept, rejected, {"records_in": len(records), "kept": len(kept), "rejected": len(rejected)})
 
@@ -165,6 +171,12 @@ def _next_version(store: VersionStore, src: Path, cfg: Config, progress: bool, c
     root = store.root
     store.clean_interrupted()
     prior = store.load_prior()
+    if prior is not None and any(len(k) > 16 for k in prior.erased):  # subject hashes, not record ids
+        from curate.pii.stage import PiiError, resolve_key
+
+        if not cfg.pii.enabled or resolve_key(cfg.pii) is None:
+            raise PiiError(f"{root}/erasure_log.jsonl lists erased subjects to keep out of new versions, which "
+                           f"needs the PII stage and its HMAC key: set {cfg.pii.key_env}.")
     outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper, prior=prior)
     if prior is not None and outcome.files_read == 0:
         return None

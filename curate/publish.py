@@ -93,6 +93,10 @@ def split(records: list[Record], fraction: float, seed: int) -> tuple[list[Recor
     return [r for r in records if id(r) not in val_ids], [r for r in records if id(r) in val_ids]
 
 
+def _unit_hash(seed: int, rid: str) -> float:
+    return int.from_bytes(hmac.new(str(seed).encode(), rid.encode(), hashlib.sha256).digest()[:8], "big") / 2 ** 64
+
+
 def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
@@ -162,7 +166,11 @@ def split_by_dataset(records: list[Record], cfg: Config, fixed: dict[str, tuple[
     out = {}
     for name in sorted(groups):
         recs = groups[name]
-        _, val = split([r for r in recs if r.id not in fixed], cfg.split.validation_fraction, cfg.split.seed)
+        fresh = [r for r in recs if r.id not in fixed]
+        if fixed:  # a later version: each new record's side from its own hash, so small batches keep the fraction
+            val = [r for r in fresh if _unit_hash(cfg.split.seed, r.id) < cfg.split.validation_fraction]
+        else:
+            _, val = split(fresh, cfg.split.validation_fraction, cfg.split.seed)
         val_ids = {r.id for r in val} | {r.id for r in recs if fixed.get(r.id, ("", ""))[1] == "validation"}
         out[name] = ([r for r in recs if r.id not in val_ids], [r for r in recs if r.id in val_ids])
     return out

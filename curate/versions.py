@@ -50,6 +50,8 @@ class Prior:
         if not gone:
             return self, 0
         self.records = [r for r in self.records if r.id not in gone]
+        # re-read records get a fresh history (their file changed); their split stays in `placement`
+        self.lineage = {k: v for k, v in self.lineage.items() if k not in gone}
         self.exact = {k: v for k, v in self.exact.items() if v[0] not in gone}
         if self.minhash:
             keep = [i for i, rid in enumerate(self.minhash.ids) if rid not in gone]
@@ -94,6 +96,10 @@ class VersionStore:
         """Remove half-written folders a killed run left beside the versions."""
         gone = []
         if self.root.is_dir():
+            for p in self.root.iterdir():  # an in-place rewrite (forget) killed between its two renames
+                name = p.name.split(".old-")[0].lstrip(".")
+                if ".old-" in p.name and NAME.match(name) and not (self.root / name).exists():
+                    p.rename(self.root / name)
             for p in self.root.iterdir():
                 if p.name.startswith(".v") and any(m in p.name for m in (".tmp-", ".smoke-", ".old-")):
                     shutil.rmtree(p, ignore_errors=True)
@@ -174,6 +180,18 @@ def write_state(folder: Path, records: list[Record], stages: list[tuple[str, Sta
     (state / "sources.json").write_text(json.dumps(dict(sorted(sources.items())), indent=1) + "\n", encoding="utf-8")
 
 
+def _without(details: dict[str, Any], gone: set[str]) -> dict[str, Any]:
+    """A stage's report details with every mention of an erased record id removed (subject index, examples)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if k not in gone and value.get("id") not in gone}
+        if isinstance(value, list):
+            return [clean(v) for v in value if not (isinstance(v, str) and v in gone)
+                    and not (isinstance(v, dict) and v.get("id") in gone)]
+        return value
+    return clean(details)
+
+
 def _bytes(arr: np.ndarray | None) -> bytes | None:
     return None if arr is None else np.ascontiguousarray(arr).tobytes()
 
@@ -245,6 +263,8 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
         else:
             manifest["accounting"] = {**manifest["accounting"], "published": len(records),
                                       "erased_later": manifest["accounting"].get("erased_later", 0) + erased}
+        manifest["stages"] = [{**row, "details": _without(row["details"], gone)} if "details" in row else row
+                              for row in manifest["stages"]]
         manifest["datasets"] = counts
         manifest["gates_measured_on"] = manifest.get("gates_measured_on") or src.name
         manifest.pop("outputs", None)

@@ -11,8 +11,10 @@ must not write them to its result storage (resuming is curate's own content-hash
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,10 +47,36 @@ def _transient(task_: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+class StageFailed(Exception):
+    """What Prefect sees of a library error inside a stage: the stage and the error's type. Prefect stores a failed
+    task's message and logs its traceback; a library's message could quote a record, curate's own never do."""
+
+
+_ORIGINALS: dict[str, BaseException] = {}  # token -> the library error, in this process's memory only
+
+
+def _own(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("curate.") or type(exc).__name__ in ("PiiError", "StageFailed")
+
+
+def _contained(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if _own(exc):
+                raise
+            token = uuid.uuid4().hex
+            _ORIGINALS[token] = exc
+            raise StageFailed(f"{name} failed with {type(exc).__name__} (ref {token})") from None
+    return run
+
+
 def call_as_task(name: str, fn: Any, *args: Any) -> Any:
     # quote(): Prefect would otherwise walk every record looking for futures, which is slow on large inputs.
     retry = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": _transient} if name in IO_STAGES else {}
-    stage_task = task(fn, name=name, cache_policy=NO_CACHE, persist_result=False, **retry)
+    stage_task = task(_contained(fn, name), name=name, cache_policy=NO_CACHE, persist_result=False, **retry)
     return stage_task(*(quote(a) for a in args))
 
 
@@ -63,7 +91,7 @@ class _Shard:
 
 
 def _apply(shard: _Shard) -> Any:
-    return shard.fn(shard.items)
+    return _contained(shard.fn, "shard")(shard.items)
 
 
 def task_mapper(name: str, fn: Callable[[Any], Any], shards: Sequence[Any]) -> Iterator[Any]:
@@ -133,10 +161,10 @@ def _guarded(fn: Callable[..., Any], *args: Any) -> Any:
     try:
         return fn(*args)
     except Exception as exc:
-        RAISED[str(flow_run.id)] = exc
-        own = type(exc).__module__.startswith("curate.") or type(exc).__name__ == "PiiError"
-        return Failed(message=f"{type(exc).__name__}: {exc}" if own else f"{type(exc).__name__} (details in the "
-                      "process that ran the flow; not stored, as they could quote data)")
+        ref = str(exc).rsplit("(ref ", 1)[-1].rstrip(")") if isinstance(exc, StageFailed) else None
+        RAISED[str(flow_run.id)] = _ORIGINALS.pop(ref, exc) if ref else exc
+        return Failed(message=f"{type(exc).__name__}: {exc}" if _own(exc) else f"{type(exc).__name__} (details in "
+                      "the process that ran the flow; not stored, as they could quote data)")
 
 
 def reraise(state: Any) -> Any:

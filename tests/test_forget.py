@@ -140,4 +140,12 @@ def test_erased_subject_stays_out_of_later_versions(versions, tmp_path):
         + "\n", encoding="utf-8")
     summary = run_incremental(src, root, cfg, progress=False, smoke="skip")
     rejects = [json.loads(x) for x in (Path(summary.out) / "rejects.jsonl").read_text().splitlines()]
-    assert [r["stage"] for r in rejects] == ["erasure_block"] and "erasure log entry 2" in rejects[0]["reason"]  # entry 1: the wrong-key try
+    assert [r["stage"] for r in rejects] == ["erasure_block_subjects"] and "erasure log entry 2" in rejects[0]["reason"]  # entry 1: the wrong-key try
+
+
+def test_manifest_of_new_version_names_no_erased_record(versions):
+    """Runs after test_forget_by_email: the subject index and report examples in v0002's manifest are clean too."""
+    root, _ = versions
+    erased = set(json.loads((root / "erasure_log.jsonl").read_text().splitlines()[1])["records"])
+    manifest = (root / "v0002" / "manifest.json").read_text()
+    assert erased and not any(i in manifest for i in erased)

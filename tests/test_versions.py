@@ -147,7 +147,7 @@ def test_pii_outcomes_cached_and_resumed(tmp_path, monkeypatch):
                        messages=[Message(role="user", content=f"I am {PEOPLE[i % 4]}, mail me at u{i}@example.org"),
                                  Message(role="assistant", content="Done.")]).with_id() for i in range(n)]
 
-    cfg = PiiConfig(n_process=1)
+    cfg = PiiConfig(n_process=1, chunk_size=2)  # a resumed run skips the chunks it finished
     first = scrub(recs(6), cfg)
     assert first.stats["cache.computed"] == 6
     resumed = scrub(recs(8), cfg)  # a retried run with two more records: only those are analysed

@@ -354,6 +354,16 @@ class OutcomeCache:
             out.update({k: json.loads(v) for k, v in rows})
         return out
 
+    @staticmethod
+    def purge_subjects(path: Path, hashes: set[str]) -> int:
+        """Delete every outcome that names one of these subjects (forget)."""
+        db = sqlite3.connect(str(path))
+        with db:
+            gone = [k for k, v in db.execute("SELECT key, value FROM outcome")
+                    if hashes & set(json.loads(v)["subjects"])]
+            db.executemany("DELETE FROM outcome WHERE key = ?", [(k,) for k in gone])
+        return len(gone)
+
     def put(self, items: list[tuple[bytes, Outcome]]) -> None:
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO outcome VALUES (?, ?)", [(k, json.dumps(
@@ -377,14 +387,17 @@ def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, 
     cache = OutcomeCache(cache_dir() / "pii.sqlite", cfg, key) if cfg.cache else None
     keys = {idx: cache.key(texts) for idx, texts in items} if cache else {}
     cached = cache.get(list(set(keys.values()))) if cache else {}
-    todo = [it for it in items if keys.get(it[0]) not in cached]
+    # Chunks are cut over all records, cached or not, and a chunk with any record missing is analysed whole: a
+    # record always shares its spaCy batch with the same others, whether the run is cold, warm or resumed.
+    chunks = [c for c in (items[i:i + cfg.chunk_size] for i in range(0, len(items), cfg.chunk_size))
+              if not cache or any(keys[idx] not in cached for idx, _ in c)]
+    todo = {idx for c in chunks for idx, _ in c}
     if counts is not None:
         counts.update(computed=len(todo), from_cache=len(items) - len(todo))
     for idx, _ in items:
-        if keys.get(idx) in cached:
+        if idx not in todo:
             yield _from_cache(idx, cached[keys[idx]])
     bar.update(len(items) - len(todo))
-    chunks = [todo[i:i + cfg.chunk_size] for i in range(0, len(todo), cfg.chunk_size)]
     workers = min(cfg.n_process, len(chunks), os.cpu_count() or 1)
     if mapper is not in_process:  # a cluster: shards go to its workers
         results = mapper("pii_scrub", partial(process_chunk, cfg=cfg, key=key), chunks)
