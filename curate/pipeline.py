@@ -153,7 +153,16 @@ def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, prog
     outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper)
     stages, gates, smoke_dir = _with_smoke(outcome, cfg, out, call, progress, smoke)
     # A failed gate still publishes the report and rejects, marked not publishable, so people can see why.
-    return call("publish", publish, outcome.records, stages, out, cfg, force, gates, outcome.metrics, smoke_dir)
+    return _publish(call, smoke_dir, outcome.records, stages, out, cfg, force, gates, outcome.metrics, smoke_dir)
+
+
+def _publish(call: StageCall, smoke_dir: Path | None, *args: Any) -> PublishSummary:
+    try:
+        return call("publish", publish, *args)
+    except BaseException:
+        if smoke_dir is not None:  # after publish's last retry
+            shutil.rmtree(smoke_dir, ignore_errors=True)
+        raise
 
 
 def run_incremental(src: Path, root: Path, cfg: Config, *, progress: bool = True, call: StageCall = call_directly,
@@ -192,8 +201,8 @@ def _next_version(store: VersionStore, src: Path, cfg: Config, progress: bool, c
         carried=len(prior.records) if prior else 0, placement=prior.placement if prior else {},
         rows=prior.lineage if prior else {},
         write_state=lambda folder: write_state(folder, outcome.records, stages, prior))
-    summary: PublishSummary = call("publish", publish, outcome.records, stages, out, cfg, False, gates,
-                                   outcome.metrics, smoke_dir, lineage)
+    summary = _publish(call, smoke_dir, outcome.records, stages, out, cfg, False, gates, outcome.metrics, smoke_dir,
+                       lineage)
     if summary.publishable:
         store.set_latest(name)
     return summary

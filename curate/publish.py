@@ -226,7 +226,7 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
                       for name, res in stages]
         inputs = sorted({(r.provenance.source, r.provenance.sha256) for r in [*records, *rejects]})
         if smoke_dir is not None:
-            shutil.move(str(smoke_dir), tmp / "smoke")  # adapter, metrics.json, loss curve
+            shutil.copytree(smoke_dir, tmp / "smoke")  # adapter, metrics.json, loss curve (kept for a retry)
         publishable = not failed(list(gates))
         (tmp / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
         write_reports(tmp, stages, list(gates), metrics or {}, records, counts, publishable)
@@ -248,10 +248,10 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
             shutil.rmtree(out)
         tmp.rename(out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if smoke_dir is not None:
-            shutil.rmtree(smoke_dir, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # the caller removes smoke_dir once no retry is left
         raise
+    if smoke_dir is not None:
+        shutil.rmtree(smoke_dir, ignore_errors=True)
     return PublishSummary(str(out), records_in, len(records), len(rejects), counts, stage_rows, publishable,
                           [g.sentence for g in failed(list(gates))], version_name)
 
