@@ -94,7 +94,10 @@ def sign_texts(texts: Sequence[str], cfg: NearDedupConfig, boilerplate: frozense
                ) -> list[tuple[np.ndarray, np.ndarray | None]]:
     """The per-record work, shardable: (hashed shingles, signature hash values or None for an empty text).
     Only hashes leave a worker, never text."""
-    sets = [shingles(t, cfg, boilerplate) for t in texts]
+    return _signed([shingles(t, cfg, boilerplate) for t in texts], cfg)
+
+
+def _signed(sets: list[set[bytes]], cfg: NearDedupConfig) -> list[tuple[np.ndarray, np.ndarray | None]]:
     live = [k for k, s in enumerate(sets) if s]
     sigs: list[np.ndarray | None] = [None] * len(sets)
     for k, sig in zip(live, signatures([sets[k] for k in live], cfg.num_perm, cfg.seed)):
@@ -158,12 +161,8 @@ def near_duplicate_pairs(sets: list[set[bytes]] | Iterable[set[bytes]], cfg: Nea
                desc="near-dup", unit="rec", disable=not progress)
     it = iter(sets)
     while chunk := list(islice(it, CHUNK)):
-        live = [k for k, s in enumerate(chunk) if s]
-        sigs: list[Any] = [None] * len(chunk)
-        for k, sig in zip(live, signatures([chunk[k] for k in live], cfg.num_perm, cfg.seed)):
-            sigs[k] = sig.hashvalues
-        for s, sig in zip(chunk, sigs):
-            index.add(_hashed(s), sig, pairs, {})
+        for hashed, sig in _signed(chunk, cfg):
+            index.add(hashed, sig, pairs, {})
         bar.update(len(chunk))
     bar.close()
     return sorted(pairs)

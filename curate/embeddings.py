@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache, partial
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from curate.kvstore import KeyValueStore
 from curate.mapping import Mapper, in_process, shards
 from curate.tokens import cache_dir
 
@@ -44,29 +44,19 @@ def load_model(name: str = "minilm"):
 
 
 class EmbeddingCache:
-    """sqlite: key = sha256(model, text) -> float32 bytes. One file per user, shared by every run."""
+    """key = sha256(model, max tokens, text) -> float32 bytes. One file per user, shared by every run."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
-        self.db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB)")
+        self.store = KeyValueStore(path, "emb", "vec")
 
     def get(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        out: dict[bytes, np.ndarray] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            rows = self.db.execute(f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            out.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
-        return out
+        return {k: np.frombuffer(v, dtype=np.float32) for k, v in self.store.get(keys).items()}
 
     def delete(self, keys: list[bytes]) -> None:
-        with self.db:
-            self.db.executemany("DELETE FROM emb WHERE key = ?", [(k,) for k in keys])
+        self.store.delete(keys)
 
     def put(self, items: dict[bytes, np.ndarray]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)",
-                                [(k, v.astype(np.float32).tobytes()) for k, v in items.items()])
+        self.store.put((k, v.astype(np.float32).tobytes()) for k, v in items.items())
 
 
 SHARD = 512

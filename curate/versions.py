@@ -43,6 +43,7 @@ class Prior:
     exact: dict[str, tuple[str, str]] = field(default_factory=dict)  # exact key -> (id, where)
     minhash: PriorSignatures | None = None
     embeddings: PriorEmbeddings | None = None
+    index: dict[str, tuple[Any, Any, Any]] = field(default_factory=dict)  # id -> stored (exact, minhash, embedding)
 
     def without_sources(self, names: set[str]) -> tuple["Prior", int]:
         """Drop records read from files that changed since: the new content replaces them."""
@@ -130,6 +131,7 @@ class VersionStore:
                 prior.erased.setdefault(k, entry["entry"])  # the first erasure that named it
         where = {r.id: f"{r.provenance.where()} (published in {name})" for r in records}
         index = _read_index(state / "index.parquet")
+        prior.index = {i: row for i, *row in zip(index["id"], index["exact"], index["minhash"], index["embedding"])}
         prior.exact = {k: (i, where[i]) for i, k in zip(index["id"], index["exact"]) if k and i in where}
         sig = [(i, np.frombuffer(b, dtype=np.uint32)) for i, b in zip(index["id"], index["minhash"]) if b and i in where]
         if sig:
@@ -166,8 +168,7 @@ def write_state(folder: Path, records: list[Record], stages: list[tuple[str, Sta
         if name == "pii_scrub":
             subjects.update(res.details.get("subject_index", {}))
     sources.update(new.get("sources", {}))
-    old = _read_index(folder.parent / prior.version / STATE / "index.parquet") if prior else {"id": []}
-    old_rows = {i: (old["exact"][n], old["minhash"][n], old["embedding"][n]) for n, i in enumerate(old["id"])}
+    old_rows = prior.index if prior else {}
     ids = [r.id for r in records]
     rows = [old_rows.get(i) or (new.get("exact", {}).get(i), _bytes(new.get("minhash", {}).get(i)),
                                 _bytes(new.get("embedding", {}).get(i))) for i in ids]

@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from curate.config import Config
-from curate.ingest.readers import FileProblem, Item, read_items
+from curate.ingest.readers import FileProblem, read_items
 from curate.ingest.shapes import ShapeError, map_columns, normalise
 from curate.ingest.sources import Source, input_files, iter_sources, sha256_file
 from curate.mapping import Mapper, in_process, shards
@@ -82,11 +82,12 @@ def _check_input(src: Path) -> None:
 
 
 def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
-                progress: bool = False, only: list[str] | None = None) -> Iterator[Record | Reject]:
+                progress: bool = False, only: list[str] | None = None,
+                hashes: dict[str, str] | None = None) -> Iterator[Record | Reject]:
     """Stream Records and Rejects file by file; memory stays flat for JSONL/CSV/Parquet of any size."""
     _check_input(src)
     stats = Counter() if stats is None else stats
-    entries = list(iter_sources(src, cfg.ingest.exclude, only))
+    entries = list(iter_sources(src, cfg.ingest.exclude, only, hashes))
     for entry in tqdm(entries, desc="ingest", unit="file", disable=not progress):
         if isinstance(entry, tuple):
             stats["files_skipped"] += 1
@@ -98,10 +99,11 @@ def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
             yield out
 
 
-def ingest_files(names: Sequence[str], src: Path, cfg: Config) -> tuple[list[Record | Reject], Counter[str]]:
+def ingest_files(names: Sequence[str], src: Path, cfg: Config, hashes: dict[str, str] | None = None
+                 ) -> tuple[list[Record | Reject], Counter[str]]:
     """One shard of ingest: these top-level files, read in full."""
     stats: Counter[str] = Counter()
-    return list(iter_ingest(src, cfg, stats, only=list(names))), stats
+    return list(iter_ingest(src, cfg, stats, only=list(names), hashes=hashes)), stats
 
 
 def ingest(src: Path, cfg: Config, progress: bool = True, mapper: Mapper = in_process,
@@ -112,15 +114,16 @@ def ingest(src: Path, cfg: Config, progress: bool = True, mapper: Mapper = in_pr
     stats: Counter[str] = Counter()
     hashes = {n: sha256_file(src / n if src.is_dir() else src) for n in names}
     if seen:
-        unchanged = [n for n in names if seen.get(n) == hashes[n]]
+        unchanged = {n for n in names if seen.get(n) == hashes[n]}
         stats.update(files_unchanged=len(unchanged), files_changed=sum(1 for n in names if n in seen) - len(unchanged))
-        names = [n for n in names if n not in set(unchanged)]
+        names = [n for n in names if n not in unchanged]
     kept: list[Record] = []
     rejected: list[Reject] = []
     # Small groups of files per shard: enough shards to spread, few enough that task overhead stays small.
     size = max(1, len(names) // 32)
     bar = tqdm(total=len(names), desc="ingest", unit="file", disable=not progress)
-    for outs, part_stats in mapper("ingest", partial(ingest_files, src=src, cfg=cfg), shards(names, size)):
+    for outs, part_stats in mapper("ingest", partial(ingest_files, src=src, cfg=cfg, hashes=hashes),
+                                   shards(names, size)):
         stats.update(part_stats)
         for out in outs:
             (kept if isinstance(out, Record) else rejected).append(out)

@@ -82,9 +82,12 @@ def input_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def iter_sources(root: Path, exclude: list[str], only: list[str] | None = None) -> Iterator[Source | tuple[str, str]]:
+def iter_sources(root: Path, exclude: list[str], only: list[str] | None = None,
+                 hashes: dict[str, str] | None = None) -> Iterator[Source | tuple[str, str]]:
     """Yield a Source per readable input, or (name, reason) for a file skipped on purpose by `exclude`.
-    only: these top-level files (names from input_files), e.g. one shard, or the new files of an incremental run."""
+    only: these top-level files (names from input_files), e.g. one shard, or the new files of an incremental run.
+    hashes: sha256 of files already hashed by the caller, so no file is read twice for it."""
+    hashes = hashes or {}
     for rel in input_files(root) if only is None else only:
         path = root if root.is_file() else root / rel
         if any(fnmatch.fnmatch(part, pat) for pat in exclude for part in PurePosixPath(rel).parts):
@@ -94,4 +97,4 @@ def iter_sources(root: Path, exclude: list[str], only: list[str] | None = None) 
             yield from _zip_members(path, rel)
             continue
         opener = _gunzip_if_needed(path.name, lambda path=path: path.open("rb"))
-        yield Source(rel, sha256_file(path), detect_format(path.name), opener)
+        yield Source(rel, hashes.get(rel) or sha256_file(path), detect_format(path.name), opener)

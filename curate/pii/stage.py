@@ -8,7 +8,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from curate.pii.language import LanguageDetector
 from curate.pii.operators import Pseudonymizer, mask, placeholder, subject_hash
 from curate.pii.names import common_words
 from curate.pii.recognizers import BirthDateRecognizer
+from curate.kvstore import KeyValueStore
 from curate.mapping import Mapper, in_process
 from curate.pii.resolve import Span, allow_patterns, clean, echo_names, resolve, to_spans
 from curate.records import Record, Reject, StageResult
@@ -336,9 +336,7 @@ class OutcomeCache:
     It holds what the stage outputs, never the input text, so a retried run resumes without re-analysing."""
 
     def __init__(self, path: Path, cfg: PiiConfig, key: bytes | None):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
-        self.db.execute("CREATE TABLE IF NOT EXISTS outcome (key BLOB PRIMARY KEY, value TEXT)")
+        self.store = KeyValueStore(path, "outcome")
         # The key itself never enters the cache: a keyed tag separates outcomes made under different keys.
         tag = hmac.new(key, b"curate-pii-cache", hashlib.sha256).hexdigest() if key else "no-key"
         self.prefix = f"{_fingerprint(cfg)}\x1f{tag}\x1f".encode()
@@ -347,28 +345,20 @@ class OutcomeCache:
         return hashlib.sha256(self.prefix + SEP.join(texts).encode("utf-8")).digest()
 
     def get(self, keys: list[bytes]) -> dict[bytes, dict[str, Any]]:
-        out = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            rows = self.db.execute(f"SELECT key, value FROM outcome WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            out.update({k: json.loads(v) for k, v in rows})
-        return out
+        return {k: json.loads(v) for k, v in self.store.get(keys).items()}
 
     @staticmethod
     def purge_subjects(path: Path, hashes: set[str]) -> int:
         """Delete every outcome that names one of these subjects (forget)."""
-        db = sqlite3.connect(str(path))
-        with db:
-            gone = [k for k, v in db.execute("SELECT key, value FROM outcome")
-                    if hashes & set(json.loads(v)["subjects"])]
-            db.executemany("DELETE FROM outcome WHERE key = ?", [(k,) for k in gone])
+        store = KeyValueStore(path, "outcome")
+        gone = [k for k, v in store.items() if hashes & set(json.loads(v)["subjects"])]
+        store.delete(gone)
         return len(gone)
 
     def put(self, items: list[tuple[bytes, Outcome]]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO outcome VALUES (?, ?)", [(k, json.dumps(
-                {"language": o.language, "texts": o.texts, "found": dict(o.found), "residual": o.residual,
-                 "subjects": o.subjects, "dropped": o.dropped}, ensure_ascii=False)) for k, o in items])
+        self.store.put((k, json.dumps(
+            {"language": o.language, "texts": o.texts, "found": dict(o.found), "residual": o.residual,
+             "subjects": o.subjects, "dropped": o.dropped}, ensure_ascii=False)) for k, o in items)
 
 
 def _from_cache(index: int, v: dict[str, Any]) -> Outcome:
