@@ -41,6 +41,20 @@ class IngestConfig(_Section):
     columns: list[ColumnMapping] = Field(
         default_factory=list, description="explicit column mappings for tabular files whose headers are not standard"
     )
+    max_record_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024,
+        description="a line, row or text file larger than this is rejected before it is parsed or tokenised: 4,096 "
+                    "tokens are ~16 KB of text, 4 MiB leaves room for tool schemas and long contexts and bounds memory",
+    )
+    max_document_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024,
+        description="a .json document (or a compressed Parquet file) is parsed whole; larger ones are refused: "
+                    "export JSON Lines, which stream",
+    )
+    max_depth: int = Field(
+        default=100, ge=4, le=500,
+        description="JSON nested deeper than this is rejected (real records nest under 20 levels)",
+    )
 
 
 class OutputSchema(_Section):

@@ -186,7 +186,8 @@ def record_findings(records: Sequence[Record], cfg: ValidateConfig, base_dir: Pa
         found = schema_findings(rec) + structure_findings(rec) + outputs.findings(rec)
         extra = rec.metadata.get("unexpected_fields")
         if extra:
-            found.append(Finding("unexpected_field", "/", f"unexpected field(s): {', '.join(extra)}"))
+            # the field names are input text: counted, never quoted
+            found.append(Finding("unexpected_field", "/", f"{len(extra)} field(s) its format does not define"))
         findings.append(found)
     counts: list[int | None] = [None] * len(records)
     if cfg.count_tokens and records:

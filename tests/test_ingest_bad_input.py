@@ -60,7 +60,7 @@ def test_empty_binary_unknown_shape_and_unsupported_files(tmp_path):
     assert reasons[("empty.jsonl", "file")] == "empty file"
     assert reasons[("blank.csv", "file")] == "empty file"
     assert reasons[("image.json", "file")].startswith("binary file")
-    assert reasons[("odd.jsonl", "line 1")].startswith("unknown shape (keys: foo)")
+    assert reasons[("odd.jsonl", "line 1")].startswith("unknown shape (1 key, none of them known)")
     assert reasons[("odd.jsonl", "line 2")] == "a JSON list is not a record"
     assert reasons[("report.pdf", "file")] == "unsupported file type"
     assert reasons[("broken.json", "file")].startswith("invalid JSON")

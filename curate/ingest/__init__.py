@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import partial
@@ -10,11 +11,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from curate.config import Config
-from curate.ingest.readers import FileProblem, read_items
-from curate.ingest.shapes import ShapeError, map_columns, normalise
-from curate.ingest.sources import Source, input_files, iter_sources, sha256_file
+from curate.ingest.readers import FileProblem, Limits, read_items
+from curate.ingest.shapes import VOCABULARY, ShapeError, map_columns, normalise
+from curate.ingest.sources import Source, input_files, iter_sources, safe_sha256
 from curate.mapping import Mapper, in_process, shards
-from curate.records import Provenance, Record, Reject, StageResult
+from curate.records import Provenance, Record, Reject, StageResult, content_hash
 
 STAGE = "ingest"
 
@@ -30,35 +31,72 @@ def _mapping_for(name: str, cfg: Config) -> dict[str, str] | None:
     return None
 
 
+def limits(cfg: Config) -> Limits:
+    return Limits(cfg.ingest.max_record_bytes, cfg.ingest.max_document_bytes, cfg.ingest.max_depth)
+
+
+def reject(prov: Provenance, reason: str) -> Reject:
+    """An ingest reject with a stable id: the hash of where it is (source, file hash, locator), never of its text."""
+    rid = content_hash({"source": prov.source, "sha256": prov.sha256, "locator": prov.locator})
+    return Reject(id=rid, provenance=prov, stage=STAGE, reason=reason)
+
+
 def _records(src: Source, cfg: Config) -> Iterator[Record | Reject]:
+    """Every outcome of one file. Nothing escapes: a failure is a reject with a locator and a reason, and a file
+    that yields nothing at all still leaves a file-level reject saying why."""
     base = Provenance(source=src.name, locator="file", sha256=src.sha256)
     if src.problem or src.fmt is None:
-        yield Reject(id=None, provenance=base, stage=STAGE, reason=src.problem or "unsupported file type")
+        yield reject(base, src.problem or "unsupported file type")
         return
+    n = 0
+    for out in _read_source(src, cfg, base):
+        n += 1
+        yield out
+    if n == 0:
+        yield reject(base, "no records in the file")
+
+
+def _read_source(src: Source, cfg: Config, base: Provenance) -> Iterator[Record | Reject]:
     tabular = src.fmt in ("csv", "tsv", "parquet")
     mapping = _mapping_for(src.name, cfg) if tabular else None
     try:
         with src.open() as stream:
-            for item in read_items(stream, src.fmt, cfg.ingest.fallback_encoding):
+            for item in read_items(stream, src.fmt, cfg.ingest.fallback_encoding, limits(cfg)):
                 prov = base.model_copy(update={"locator": item.locator, "encoding": item.encoding})
                 if item.error:
-                    yield Reject(id=None, provenance=prov, stage=STAGE, reason=item.error)
+                    yield reject(prov, item.error)
                     continue
+                value = item.value
                 try:
                     value = map_columns(item.value, mapping) if tabular else item.value
                     yield from normalise(value, prov, tabular)
                 except (ShapeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
                     if tabular and mapping is None and item.locator.startswith("row 1") and "unknown shape" in str(exc):
                         # One header decides every row: refuse the file once instead of once per row.
-                        yield Reject(id=None, provenance=base, stage=STAGE, reason=(
-                            f"table header maps to no known shape ({str(exc)[len('unknown shape '):].split(';')[0]}); "
-                            "map its columns with [[ingest.columns]] in curate.toml"))
+                        yield reject(base, _header_reason(value))
                         return
-                    yield Reject(id=None, provenance=prov, stage=STAGE, reason=_plain(exc))
+                    yield reject(prov, _plain(exc))
+                except RecursionError:
+                    yield reject(prov, "value nested too deeply")
+                except Exception as exc:  # noqa: BLE001  one odd record never stops the run
+                    yield reject(prov, f"could not be read as a record ({type(exc).__name__})")
     except FileProblem as exc:
-        yield Reject(id=None, provenance=base, stage=STAGE, reason=str(exc))
-    except (OSError, EOFError) as exc:  # truncated gzip, unreadable file
-        yield Reject(id=None, provenance=base, stage=STAGE, reason=f"unreadable file ({type(exc).__name__})")
+        yield reject(base, str(exc))
+    except UnicodeError:
+        yield reject(base, "undecodable bytes (not valid in the encoding its byte-order mark names)")
+    except (OSError, EOFError, zlib.error) as exc:  # truncated gzip, unreadable file
+        yield reject(base, f"unreadable file ({type(exc).__name__})")
+    except Exception as exc:  # noqa: BLE001  a reader bug or a library's odd error: one reject, not a crash
+        yield reject(base, f"unreadable file ({type(exc).__name__})")
+
+
+def _header_reason(row: dict[str, object]) -> str:
+    """Header cells are input text (without a header row they are the first record): counts and curate's own
+    vocabulary only."""
+    known = sorted(k for k in row if k in VOCABULARY)
+    which = f"known among them: {', '.join(known)}" if known else "none of them known"
+    return (f"table header maps to no known shape ({len(row)} columns, {which}); "
+            "map its columns with [[ingest.columns]] in curate.toml")
 
 
 def _plain(exc: Exception) -> str:
@@ -112,9 +150,9 @@ def ingest(src: Path, cfg: Config, progress: bool = True, mapper: Mapper = in_pr
     _check_input(src)
     names = input_files(src)
     stats: Counter[str] = Counter()
-    hashes = {n: sha256_file(src / n if src.is_dir() else src) for n in names}
-    if seen:
-        unchanged = {n for n in names if seen.get(n) == hashes[n]}
+    hashes = {n: safe_sha256(src / n if src.is_dir() else src) for n in names}
+    if seen:  # a file that could not be hashed is never "unchanged": it is read (and rejected) again
+        unchanged = {n for n in names if hashes[n] and seen.get(n) == hashes[n]}
         stats.update(files_unchanged=len(unchanged), files_changed=sum(1 for n in names if n in seen) - len(unchanged))
         names = [n for n in names if n not in unchanged]
     kept: list[Record] = []

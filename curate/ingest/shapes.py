@@ -5,6 +5,7 @@ Detection is per record, so a file that mixes shapes still ingests. Errors name 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from curate.records import Message, Provenance, Record, ToolCall, ToolFunction
@@ -124,6 +125,8 @@ def _tools(raw: Any) -> list[dict[str, Any]] | None:
 def _str(raw: Any, where: str, required: bool = True) -> str:
     if raw is None and not required:
         return ""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ShapeError(f"{where} is a non-finite number (NaN or infinity), not text")
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return str(raw)
     if not isinstance(raw, str):
@@ -248,8 +251,23 @@ def normalise(value: Any, prov: Provenance, tabular: bool = False) -> list[Recor
         return one("text-label", kind="classification", text=_str(keys["text"], "text"), label=str(label))
     if "text" in keys and len(set(keys) - {"id", "label", "meta", "metadata", "source"}) == 1:
         return one("text", kind="text", text=_str(keys["text"], "text"))
-    shown = ", ".join(sorted(str(k) for k in keys)[:8]) or "none"
-    raise ShapeError(f"unknown shape (keys: {shown}); see `curate formats`")
+    raise ShapeError(unknown_shape(keys))
+
+
+VOCABULARY = set().union(*KNOWN_FIELDS.values(), ALWAYS_ALLOWED, HEADER_ALIASES, *HEADER_ALIASES.values(),
+                         {"text", "label", "completion", "response", "message_tree_id", "instances"})
+
+
+def unknown_shape(keys: dict[Any, Any] | list[Any]) -> str:
+    """The reason for a value no reader recognises, in curate's words and counts only: keys are input text (a
+    header-less CSV makes its first row, e-mail addresses included, the keys), so only keys from curate's own
+    vocabulary are named."""
+    names = [k for k in keys if isinstance(k, str)]
+    known = sorted({k for k in names if k in VOCABULARY})
+    what = f"{len(names)} key{'s' if len(names) != 1 else ''}"
+    if not known:
+        return f"unknown shape ({what}, none of them known); see `curate formats`"
+    return f"unknown shape ({what}; known among them: {', '.join(known)}, but not a combination curate reads); see `curate formats`"
 
 
 def map_columns(row: dict[str, Any], mapping: dict[str, str] | None) -> dict[str, Any]:

@@ -1,10 +1,13 @@
 """Find input files (folder walk, .gz, .zip members) and open them as decompressed byte streams."""
 from __future__ import annotations
 
+import errno
 import fnmatch
 import gzip
 import hashlib
 import io
+import os
+import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +43,44 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def file_problem(path: Path) -> str | None:
+    """Why a path listed as an input cannot be read as a regular file, in curate's words; None when it can.
+    Checked before hashing or opening: reading a FIFO would block forever, a device never ends."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop; not read"
+        if isinstance(exc, FileNotFoundError):
+            return "vanished or a broken symlink; not read" if path.is_symlink() else "vanished before it was read"
+        if isinstance(exc, PermissionError):
+            return "unreadable file (permission denied)"
+        return f"unreadable file ({type(exc).__name__})"
+    if stat.S_ISDIR(st.st_mode):
+        return "symlink to a folder; not followed"
+    if stat.S_ISFIFO(st.st_mode):
+        return "named pipe (FIFO), not a regular file; not read"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "device file, not a regular file; not read"
+    if stat.S_ISSOCK(st.st_mode):
+        return "socket, not a regular file; not read"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file; not read"
+    if not os.access(path, os.R_OK):
+        return "unreadable file (permission denied)"
+    return None
+
+
+def safe_sha256(path: Path) -> str:
+    """sha256 of a regular, readable file; '' when it cannot be read (the file becomes a file-level reject)."""
+    if file_problem(path) is not None:
+        return ""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
+
+
 def _gunzip_if_needed(name: str, opener: Callable[[], BinaryIO]) -> Callable[[], BinaryIO]:
     if name.lower().endswith(".gz"):
         return lambda: gzip.GzipFile(fileobj=opener(), mode="rb")  # type: ignore[return-value]
@@ -52,11 +93,11 @@ def unsafe_member(name: str) -> bool:
     return posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in PurePosixPath(posix).parts
 
 
-def _zip_members(path: Path, rel: str) -> Iterator[Source]:
+def _zip_members(path: Path, rel: str, sha: str) -> Iterator[Source]:
     try:
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        yield Source(rel, sha256_file(path), None, lambda: io.BytesIO(), "not a readable zip archive")
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        yield Source(rel, sha, None, lambda: io.BytesIO(), "not a readable zip archive")
         return
     for info in sorted(zf.infolist(), key=lambda i: i.filename):
         if info.is_dir():
@@ -66,9 +107,13 @@ def _zip_members(path: Path, rel: str) -> Iterator[Source]:
             yield Source(name, "", None, lambda: io.BytesIO(), "zip member path escapes the archive folder; refused")
             continue
         h = hashlib.sha256()
-        with zf.open(info) as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        try:
+            with zf.open(info) as f:  # streamed in 1 MiB chunks: a member is never held whole
+                for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except Exception as exc:  # noqa: BLE001  corrupt member, unsupported compression, encrypted
+            yield Source(name, "", None, lambda: io.BytesIO(), f"unreadable zip member ({type(exc).__name__})")
+            continue
         opener = _gunzip_if_needed(info.filename, lambda info=info: zf.open(info))
         fmt = detect_format(info.filename)
         problem = "nested archives are not read; unpack the inner archive" if info.filename.lower().endswith(".zip") else None
@@ -76,10 +121,20 @@ def _zip_members(path: Path, rel: str) -> Iterator[Source]:
 
 
 def input_files(root: Path) -> list[str]:
-    """The files under root (or root itself), as the relative names provenance uses, in a stable order."""
-    if root.is_file():
+    """The files under root (or root itself), as the relative names provenance uses, in a stable order.
+    Everything that is not a real folder is listed (FIFOs, devices, broken links, symlink loops), so a path that
+    cannot be read becomes a file-level reject with its reason instead of vanishing."""
+    if not root.is_dir():
         return [root.name]
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if (base / d).is_symlink():  # os.walk lists a symlink to a folder as a folder; it is not followed
+                dirnames.remove(d)
+                filenames.append(d)
+        out += [(base / f).relative_to(root).as_posix() for f in filenames]
+    return sorted(out)
 
 
 def iter_sources(root: Path, exclude: list[str], only: list[str] | None = None,
@@ -89,12 +144,19 @@ def iter_sources(root: Path, exclude: list[str], only: list[str] | None = None,
     hashes: sha256 of files already hashed by the caller, so no file is read twice for it."""
     hashes = hashes or {}
     for rel in input_files(root) if only is None else only:
-        path = root if root.is_file() else root / rel
+        path = root if not root.is_dir() else root / rel
         if any(fnmatch.fnmatch(part, pat) for pat in exclude for part in PurePosixPath(rel).parts):
             yield (rel, "excluded by ingest.exclude")
             continue
+        problem = file_problem(path)
+        sha = "" if problem else (hashes.get(rel) or safe_sha256(path))
+        if problem is None and not sha:
+            problem = "unreadable file (it could not be hashed)"
+        if problem:
+            yield Source(rel, sha, detect_format(path.name), lambda: io.BytesIO(), problem)
+            continue
         if path.suffix.lower() == ".zip":
-            yield from _zip_members(path, rel)
+            yield from _zip_members(path, rel, sha)
             continue
         opener = _gunzip_if_needed(path.name, lambda path=path: path.open("rb"))
-        yield Source(rel, hashes.get(rel) or sha256_file(path), detect_format(path.name), opener)
+        yield Source(rel, sha, detect_format(path.name), opener)
