@@ -126,8 +126,10 @@ def test_residual_scan_counts_what_was_left_in_the_published_text():
     assert clean.stats["residual"] == 0  # pseudonyms we inserted are not findings
     leaky = scrub([rec], PiiConfig(n_process=1, key=KEY, thresholds={"EMAIL_ADDRESS": 1.01, "PHONE_NUMBER": 0.4}))
     assert leaky.stats["residual"] == 1 and leaky.stats["residual.EMAIL_ADDRESS"] == 1
-    example = leaky.details["residual_examples"][0]
-    assert example["entity"] == "EMAIL_ADDRESS" and example["id"] == rec.id and "oliver" not in json.dumps(example)
+    (finding,) = leaky.details["residual"]
+    assert finding == {"type": "EMAIL_ADDRESS", "source": "chats.jsonl", "locator": "line 0",
+                       "field": "messages[0].content", "start": 5, "end": 31, "record": rec.id}
+    assert "oliver" not in json.dumps(leaky.details)
 
 
 def test_allow_list_and_deny_list():

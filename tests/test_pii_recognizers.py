@@ -36,9 +36,12 @@ IDS = [
 
 
 @pytest.mark.parametrize("sentence,valid,invalid,entity", IDS, ids=[f"{e}-{v}" for _, v, _, e in IDS])
-def test_eu_identifier_valid_checksum_is_scrubbed_invalid_is_kept(sentence, valid, invalid, entity):
+def test_eu_identifier_beside_its_label_is_scrubbed_whatever_its_checksum(sentence, valid, invalid, entity):
+    """A failed checksum is a test value or a typo, still someone's number: the label is enough (issue 17)."""
     assert scrubbed(sentence.format(valid)) == sentence.format(f"<{entity}>")
-    assert invalid in scrubbed(sentence.format(invalid))
+    res = scrub([text_record(sentence.format(invalid))], CFG)
+    assert res.kept[0].text == sentence.format(f"<{entity}>")
+    assert res.stats["checksum_failed"] == 1 and res.stats[f"checksum_failed.{entity}"] == 1
 
 
 def test_uk_nino_has_no_checksum_but_its_prefix_rules_apply():
@@ -60,7 +63,8 @@ def test_compact_iban_followed_by_a_short_word_is_scrubbed_whole(follow):
 def test_spaced_and_lower_case_ibans():
     assert scrubbed("IBAN: DE12 5001 0517 0648 4898 90, thanks") == "IBAN: <IBAN_CODE>, thanks"
     assert scrubbed("iban gb42nawi04454264788619 please") == "iban <IBAN_CODE> please"
-    assert "DE12 5001 0517 0648 4898 91" in scrubbed("IBAN: DE12 5001 0517 0648 4898 91, thanks")  # bad checksum
+    assert scrubbed("IBAN: DE12 5001 0517 0648 4898 91, thanks") == "IBAN: <IBAN_CODE>, thanks"  # bad checksum, label
+    assert "DE12 5001 0517 0648 4898 91" in scrubbed("Ref DE12 5001 0517 0648 4898 91, thanks")  # no label
 
 
 def test_national_phone_numbers_without_country_code():

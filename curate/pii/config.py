@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+import re
+
+from pydantic import Field, SecretStr, field_validator
 
 from curate.config import _Section
 
 Operator = Literal["placeholder", "pseudonym", "mask", "drop"]
 
-# Direct identifiers: one value points at one person. The residual scan counts these and the default gate is 0.
+# Direct identifiers: one value points at one person (their keyed hashes form the subject index). What is left of
+# them after the scrub is counted by an independent check (curate/pii/residual.py); the default gate is 0.
 DIRECT_IDENTIFIERS = [
     "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "CREDIT_CARD", "IP_ADDRESS", "US_SSN", "UK_NINO", "DE_TAX_ID",
     "FR_NIR", "NL_BSN", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "PL_PESEL", "CH_AHV", "EU_VAT",
@@ -93,12 +96,10 @@ class PiiConfig(_Section):
         default="birth", description="dates are personal only as dates of birth; 'all' reproduces Presidio's default",
     )
     mask_char: str = Field(default="*", min_length=1, max_length=1, description="masking keeps the value's shape")
-    residual_threshold: float = Field(
-        default=0.3, ge=0.0, le=1.0, description="the second pass looks for weaker matches than the first, so a "
-        "near miss is counted instead of published silently",
-    )
-    residual_entities: list[str] = Field(
-        default=DIRECT_IDENTIFIERS, description="what the residual scan counts (default gate: 0)"
+    residual_allow: list[str] = Field(
+        default_factory=list, description="regular expressions for known false positives of the residual check "
+        "(order numbers, product codes): a finding inside a match is excused and counted in "
+        "pii_scrub.residual_allowed, not in pii_scrub.residual",
     )
     ner_prepass: bool = Field(
         default=True, description="NER runs only on sentences with a capitalised word that is not a common word "
@@ -110,3 +111,13 @@ class PiiConfig(_Section):
     batch_size: int = Field(default=64, ge=1, description="texts per spaCy nlp.pipe batch")
     chunk_size: int = Field(default=200, ge=1, description="records per worker task: big enough to amortise "
                             "pickling, small enough to balance two workers")
+
+    @field_validator("residual_allow")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for i, p in enumerate(patterns):
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"pii.residual_allow[{i}] is not a regular expression: {exc}") from None
+        return patterns

@@ -1,7 +1,12 @@
-"""Context words per language. Presidio lifts a match's score (+0.35, at least 0.4) when one of these occurs in
-the five tokens before it; matching is by substring of the lower-cased token, so "telefon" also covers
-"Telefonnummer". Without a lemmatizer (disabled for speed) the surface forms below are what is compared."""
+"""Context words. A match's score is lifted (+0.35, at least 0.4) when one of its recognizer's words occurs near
+it (ContextMatcher: 64 characters before, 32 after, within one text field). Phone and IP words are per record
+language; an identifier's labels (ID_LABELS) are the same in every language, because labels are quoted across
+languages ("IBAN", "AHV-Nr.", "BSN", "codice fiscale") and a short record's language is often misdetected."""
 from __future__ import annotations
+
+import functools
+
+import regex as re
 
 CONTEXT: dict[str, dict[str, list[str]]] = {
     "en": {
@@ -53,9 +58,81 @@ CONTEXT: dict[str, dict[str, list[str]]] = {
 }
 
 
+# An identifier's own labels, every language together. Generic identity words (GENERIC_ID) are added to those of
+# the national identifiers whose format is a bare digit run or close to one.
+ID_LABELS: dict[str, list[str]] = {
+    "IBAN_CODE": ["iban", "bic", "swift", "sepa", "konto", "kontonummer", "bankverbindung", "überweisung",
+                  "lastschrift", "account", "bank", "transfer", "refund", "compte", "rib", "virement", "banque",
+                  "prélèvement", "cuenta", "transferencia", "banco", "bancaria", "conto", "bonifico", "banca",
+                  "bancario", "rekening", "rekeningnummer", "overboeking", "bankrekening"],
+    "CREDIT_CARD": ["card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "jcb", "diners", "cc",
+                    "karte", "kreditkarte", "kartennummer", "ec-karte", "carte", "bancaire", "cb", "tarjeta",
+                    "crédito", "débito", "carta", "credito", "debito", "bancomat", "kaart", "creditcard", "pinpas",
+                    "cvv", "cvc", "expiry", "gültig"],
+    "CH_AHV": ["ahv", "avs", "sozialversicherung", "versichertennummer", "assurance vieillesse", "assicurazione",
+               "vecchiaia", "social security", "nss", "ssn"],
+    "FR_NIR": ["nir", "sécurité sociale", "securite sociale", "sécu", "secu", "insee", "carte vitale",
+               "social security", "nss", "ssn"],
+    "NL_BSN": ["bsn", "burgerservicenummer", "sofinummer", "sofi", "persoonsnummer", "citizen service"],
+    "DE_TAX_ID": ["steuer-id", "steuerid", "steuer", "identifikationsnummer", "idnr", "id-nr", "tin", "tax id",
+                  "tax identification", "steuerliche"],
+    "PL_PESEL": ["pesel"],
+    "ES_NIF": ["dni", "nif", "documento nacional", "identificación", "identificacion"],
+    "ES_NIE": ["nie", "extranjero", "extranjería", "identificación", "identificacion"],
+    "IT_FISCAL_CODE": ["codice fiscale", "cod. fisc", "cod.fisc", "cf", "c.f", "fiscal code", "tax code",
+                       "tessera sanitaria"],
+    "EU_VAT": ["vat", "ust-idnr", "ust-id", "ustid", "umsatzsteuer", "mwst", "tva", "iva", "btw", "partita",
+               "p.iva", "nif", "uid", "cif", "vat id", "numéro ide", "ide-nr"],
+    "UK_NINO": ["national insurance", "nino", "ni number", "ni no"],
+}
+GENERIC_ID = ["national id", "national insurance", "social security", "identity", "identité", "identità",
+              "identidad", "identiteit", "tax", "fiscal", "fiscale", "steuer", "sozialversicherung",
+              "sécurité sociale"]  # not passport words: a number beside "passport" is a passport number
+
+
 def all_words() -> set[str]:
     """Every context word: the NLP engine must not drop them as stop words ('call' is one in spaCy's list)."""
-    return {w for table in CONTEXT.values() for ws in table.values() for w in ws}
+    return {w for table in CONTEXT.values() for ws in table.values() for w in ws} | \
+        {w for ws in ID_LABELS.values() for w in ws}
+
+
+def labels(entity: str, generic: bool = False) -> list[str]:
+    """An identifier's labels in every language (plus the generic identity words for bare digit runs)."""
+    return list(dict.fromkeys(ID_LABELS[entity] + (GENERIC_ID if generic else [])))
+
+
+class ContextMatcher:
+    """Is one of these words near a match? Raw text, not tokens, so labels of several words ("numéro de sécurité
+    sociale", "codice fiscale") and labels with punctuation ("AHV-Nr.:", "USt-IdNr.") count. Words of up to three
+    letters match whole words only ('ni', 'cf', 'tva': not inside 'continue'), four-letter words at a word start
+    ('IBAN-Nummer', 'cardholder'), longer ones anywhere ('Kreditkarte', 'Mobiltelefon', like Presidio's
+    substring match). The window stops at a blank line: text fields and paragraphs do not lend each other labels."""
+
+    BEFORE, AFTER = 64, 32
+
+    def __init__(self, words: list[str]):
+        parts = []
+        for w in sorted({w.lower().strip() for w in words if w.strip()}, key=len, reverse=True):
+            e = re.escape(w)
+            letters = sum(c.isalpha() for c in w)
+            parts.append(rf"(?<![^\W_]){e}(?![^\W_])" if letters <= 3 else rf"(?<![^\W_]){e}" if letters == 4 else e)
+        self.regex = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+    def near(self, text: str, start: int, end: int) -> bool:
+        if self.regex is None:
+            return False
+        a = max(0, start - self.BEFORE)
+        cut = text.rfind("\n\n", a, start)
+        a = cut + 2 if cut >= 0 else a
+        b = min(len(text), end + self.AFTER)
+        cut = text.find("\n\n", end, b)
+        b = cut if cut >= 0 else b
+        return bool(self.regex.search(text, a, start) or self.regex.search(text, end, b))
+
+
+@functools.lru_cache(maxsize=512)
+def matcher(words: tuple[str, ...]) -> ContextMatcher:
+    return ContextMatcher(list(words))
 
 
 def words(language: str, entity: str) -> list[str]:

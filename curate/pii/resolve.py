@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from curate.pii.config import PiiConfig
+from curate.pii.recognizers import CHECKSUM_KEY
 from curate.pii.names import COMPANY, TITLES, common_words, given_names, last_names, name_like
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
@@ -30,6 +31,7 @@ class Span:
     entity: str
     score: float
     ner: bool = False  # found by spaCy (as opposed to a pattern): the small models over-tag capitalised words
+    checksum: bool | None = None  # the identifier's checksum: True verified, False failed, None none checked
 
 
 def _trim_person(text: str, s: Span) -> Span | None:
@@ -76,12 +78,27 @@ def _ner_name_ok(value: str) -> bool:
         return False
     return len(words) > 1 or name_like(words[0]) or (words[0].islower() and name_like(words[0].title()))
 
+@functools.cache
+def _labels() -> frozenset[str]:
+    from curate.pii.context import ID_LABELS
+
+    return frozenset(BANK_WORDS | {w for ws in ID_LABELS.values() for w in ws} | {"nr", "no", "nummer", "number",
+                                                                                  "numéro", "número", "numero"})
+
+
+def _label(value: str) -> bool:
+    """An identifier's label ('Steuer-ID', 'AHV-Nr.', 'PESEL', 'USt-IdNr'), not a name or a place."""
+    words = [w for w in re.split(r"[\s.:]+", value.casefold()) if w]
+    return bool(words) and (value.strip(" .:").casefold() in _labels() or all(
+        w in _labels() or any(p in _labels() for p in w.split("-")) for w in words))
+
+
 def _is_false_positive(text: str, s: Span, emails: list[Span]) -> bool:
     value = text[s.start:s.end]
     if s.entity == "URL" and any(e.start <= s.start and s.end <= e.end for e in emails):
         return True  # 'oliver.be' and 'example.com' inside an e-mail address
-    if s.entity == "ORGANIZATION" and value.strip().casefold() in BANK_WORDS:
-        return True  # spaCy tags 'IBAN' as an organisation
+    if s.entity in ("ORGANIZATION", "PERSON", "LOCATION", "NRP") and _label(value):
+        return True  # spaCy tags 'IBAN' as an organisation, 'Steuer-ID' as a person, 'PESEL' as a place
     if s.entity in ("DATE_TIME", "LOCATION", "NRP", "ORGANIZATION") and not any(c.isalpha() for c in value):
         return not (s.entity == "DATE_TIME" and DATE_SHAPE.fullmatch(value.strip()))  # bare numbers as dates
     if s.entity == "LOCATION" and s.ner:  # 'MM', 'EU', 'RE-2026', 'eu-west', 'Beacon 6E'
@@ -112,7 +129,12 @@ def merge(spans: list[Span]) -> list[Span]:
             last = out[-1]
             rank = lambda x: (x.score >= 0.99, PRIORITY.get(x.entity, 3), x.score, x.end - x.start)  # noqa: E731
             winner = max(last, s, key=rank)
-            out[-1] = Span(last.start, max(last.end, s.end), winner.entity, max(last.score, s.score), winner.ner)
+            for outer, inner in ((last, s), (s, last)):  # an identifier in its full format contains a shorter
+                if outer.checksum is not None and inner.checksum is not None and outer.start <= inner.start \
+                        and inner.end <= outer.end and outer.end - outer.start > inner.end - inner.start:
+                    winner = outer  # one by chance ('3704 0044 0532 0130' inside an IBAN passes Luhn)
+            out[-1] = Span(last.start, max(last.end, s.end), winner.entity, max(last.score, s.score), winner.ner,
+                           winner.checksum)
         else:
             out.append(s)
     return out
@@ -120,7 +142,8 @@ def merge(spans: list[Span]) -> list[Span]:
 
 def to_spans(results, entities) -> list[Span]:
     return [Span(r.start, r.end, r.entity_type, r.score,
-                 (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer")
+                 (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer",
+                 (r.recognition_metadata or {}).get(CHECKSUM_KEY))
             for r in results if r.entity_type in entities]
 
 

@@ -25,14 +25,16 @@ from curate.pii.names import common_words
 from curate.pii.recognizers import BirthDateRecognizer
 from curate.kvstore import KeyValueStore
 from curate.mapping import Mapper, in_process
-from curate.pii.resolve import Span, allow_patterns, clean, echo_names, resolve, to_spans
+from curate.pii.residual import ResidualCheck
+from curate.pii.resolve import Span, allow_patterns, echo_names, resolve
 from curate.records import Record, Reject, StageResult
 from curate.tokens import cache_dir
 
 STAGE = "pii_scrub"
 SEP = "\n\n"  # between the text fields of one record: NER sees the conversation, spans never cross it
 SUBJECT_TYPES = set(DIRECT_IDENTIFIERS) | {"PERSON"}
-EXAMPLES = 5
+RESIDUAL_LISTED = 1000  # residual findings listed in the details (type, source, locator; never the value)
+DETECTION_VERSION = 2  # part of the outcome cache key: a change in what is detected must not reuse old outcomes
 
 # Cheap pre-pass: a recognizer runs only if its trigger occurs. Each trigger is looser than every pattern of the
 # recognizers it gates (checked in tests against their own examples), so recall is unchanged; most support turns
@@ -76,7 +78,9 @@ class Outcome:
     language: str
     texts: list[str] | None  # None: nothing replaced
     found: Counter = field(default_factory=Counter)
-    residual: list[tuple[str, int, int]] = field(default_factory=list)  # (entity, start, end) in the output
+    residual: list[tuple[str, int, int]] = field(default_factory=list)  # (type, start, end) in the output
+    residual_allowed: int = 0  # findings excused by pii.residual_allow
+    checksum_failed: Counter = field(default_factory=Counter)  # scrubbed identifiers whose checksum failed
     subjects: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
@@ -90,6 +94,7 @@ class Scrubber:
         self.nlp = self.analyzer.nlp_engine
         self.detector = LanguageDetector(cfg.languages)
         self.allow = allow_patterns(cfg)
+        self.residual = ResidualCheck(cfg.residual_allow)
         self.langs = eng.analysis_languages(cfg)
         self.supported = {lang: set(self.analyzer.get_supported_entities(lang)) for lang in self.langs}
         self.regions = {lang: eng._regions(cfg, lang) for lang in self.langs}
@@ -174,7 +179,7 @@ class Scrubber:
     def _one(self, idx, texts, text, spans, lang, code, key) -> Outcome:
         outcome = Outcome(idx, code, None)
         if not spans:
-            outcome.residual = self._residual(text, lang, [])
+            self._residual(outcome, text, [])
             return outcome
         regions = self.regions[lang]
         pseudo = Pseudonymizer(key, regions) if key else None
@@ -188,6 +193,8 @@ class Scrubber:
                     continue
                 value, op = text[s0:s1], self.operator(s.entity)
                 outcome.found[s.entity] += 1
+                if s.checksum is False:
+                    outcome.checksum_failed[s.entity] += 1
                 if op == "drop":
                     outcome.dropped.append(s.entity)
                 if key and s.entity in SUBJECT_TYPES:
@@ -207,20 +214,37 @@ class Scrubber:
             new_texts.append("".join(parts))
             offset += len(new_texts[-1]) + len(SEP)
         outcome.texts = new_texts
-        outcome.residual = self._residual(SEP.join(new_texts), lang, inserted)
+        self._residual(outcome, SEP.join(new_texts), inserted)
         return outcome
 
-    def _residual(self, text: str, lang: str, inserted: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
-        """Pattern recognizers only (no NER) at a lower threshold over the text as it will be published; what we
-        inserted ourselves (pseudonyms) is not a finding, nor is an allow-listed term."""
-        for a, b in inserted:  # blanked, offsets kept: the triggers then skip most texts outright
-            text = text[:a] + " " * (b - a) + text[b:]
-        entities = self.entities_for(text, lang, self.cfg.residual_entities)
-        if not entities:
-            return []
-        results = self.analyzer.analyze(text, lang, entities=entities, nlp_artifacts=self.nlp.tokens_only(text, lang),
-                                        score_threshold=self.cfg.residual_threshold)
-        return [(s.entity, s.start, s.end) for s in clean(text, to_spans(results, entities), self.cfg, self.allow)]
+    def _residual(self, outcome: Outcome, text: str, inserted: list[tuple[int, int]]) -> None:
+        """The independent check (residual.py) over the text as it will be published; what we inserted ourselves
+        (placeholders, pseudonyms) is blanked first."""
+        findings, outcome.residual_allowed = self.residual.scan(text, inserted)
+        outcome.residual = [(f.type, f.start, f.end) for f in findings]
+
+
+def _field_name(path: tuple) -> str:
+    """('messages', 1, 'content') -> 'messages[1].content'; tool-call arguments by their JSON path."""
+    if path == ("text",):
+        return "text"
+    name = f"{path[0]}[{path[1]}]"
+    if path[2] in ("content", "name"):
+        return f"{name}.{path[2]}"
+    name += f".tool_calls[{path[3]}].arguments"
+    return name if path[4] == "raw" else name + "".join(f"/{p}" for p in path[5:])
+
+
+def _locate(rec: Record, paths: list[tuple], texts: list[str], residual) -> list[dict[str, Any]]:
+    """Residual findings for a person to review: type, source, locator, field and offsets in it; never the value."""
+    out = []
+    bounds = _bounds(texts)
+    for kind, a, b in residual:
+        k = next((j for j, (x, y) in enumerate(bounds) if x <= a < y), len(bounds) - 1)
+        out.append({"type": kind, "source": rec.provenance.source, "locator": rec.provenance.locator,
+                    "field": _field_name(paths[k]), "start": a - bounds[k][0], "end": b - bounds[k][0],
+                    "record": rec.id})
+    return out
 
 
 def _bounds(texts: list[str]) -> list[tuple[int, int]]:
@@ -339,7 +363,7 @@ class OutcomeCache:
         self.store = KeyValueStore(path, "outcome")
         # The key itself never enters the cache: a keyed tag separates outcomes made under different keys.
         tag = hmac.new(key, b"curate-pii-cache", hashlib.sha256).hexdigest() if key else "no-key"
-        self.prefix = f"{_fingerprint(cfg)}\x1f{tag}\x1f".encode()
+        self.prefix = f"{DETECTION_VERSION}\x1f{_fingerprint(cfg)}\x1f{tag}\x1f".encode()
 
     def key(self, texts: list[str]) -> bytes:
         return hashlib.sha256(self.prefix + SEP.join(texts).encode("utf-8")).digest()
@@ -358,12 +382,13 @@ class OutcomeCache:
     def put(self, items: list[tuple[bytes, Outcome]]) -> None:
         self.store.put((k, json.dumps(
             {"language": o.language, "texts": o.texts, "found": dict(o.found), "residual": o.residual,
+             "residual_allowed": o.residual_allowed, "checksum_failed": dict(o.checksum_failed),
              "subjects": o.subjects, "dropped": o.dropped}, ensure_ascii=False)) for k, o in items)
 
 
 def _from_cache(index: int, v: dict[str, Any]) -> Outcome:
     return Outcome(index, v["language"], v["texts"], Counter(v["found"]), [tuple(r) for r in v["residual"]],
-                   v["subjects"], v["dropped"])
+                   v.get("residual_allowed", 0), Counter(v.get("checksum_failed", {})), v["subjects"], v["dropped"])
 
 
 def _fingerprint(cfg: PiiConfig) -> str:
@@ -437,8 +462,8 @@ def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False, mapper:
 
     kept, rejected = [], []
     found, records_by_type, lang_records, lang_entities = Counter(), Counter(), Counter(), Counter()
-    residual, residual_examples, subject_index = Counter(), [], {}
-    affected = residual_records = 0
+    residual, listed, subject_index, checksum_failed = Counter(), [], {}, Counter()
+    affected = residual_records = residual_allowed = 0
     for i, rec in enumerate(records):
         o = outcomes.get(i)
         if o is None:  # nothing to scan (e.g. a record of tool calls without strings)
@@ -450,18 +475,21 @@ def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False, mapper:
         found.update(o.found)
         records_by_type.update(o.found.keys())
         affected += n > 0
-        if o.residual:
-            residual_records += 1
-            residual.update(e for e, _, _ in o.residual)
-            residual_examples += [{"id": rec.id, "where": rec.provenance.where(), "entity": e, "start": a, "end": b}
-                                  for e, a, b in o.residual][:max(0, EXAMPLES - len(residual_examples))]
+        checksum_failed.update(o.checksum_failed)
         if o.subjects:
             subject_index[rec.id] = sorted(set(o.subjects))
         if o.dropped:
             types = ", ".join(sorted(set(o.dropped)))
             rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE,
                                    reason=f"contains {types} (pii operator 'drop')"))
-            continue
+            continue  # not published: what the residual check saw in it does not count
+        residual_allowed += o.residual_allowed
+        if o.residual:
+            residual_records += 1
+            residual.update(t for t, _, _ in o.residual)
+            if len(listed) < RESIDUAL_LISTED:
+                listed += _locate(rec, [p for p, _ in paths_texts[i]], o.texts or [t for _, t in paths_texts[i]],
+                                  o.residual)[:RESIDUAL_LISTED - len(listed)]
         new = apply(rec, [p for p, _ in paths_texts[i]], o.texts) if o.texts else \
             rec.model_copy(update={"metadata": dict(rec.metadata)})
         new.metadata["pii_entities"] = n
@@ -472,16 +500,19 @@ def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False, mapper:
         "records_in": len(records), "kept": len(kept), "rejected": len(rejected),
         "records_with_pii": affected, "entities": sum(found.values()),
         "residual": sum(residual.values()), "residual_records": residual_records,
+        "residual_allowed": residual_allowed, "checksum_failed": sum(checksum_failed.values()),
         "key_missing": int(key is None and wants_key), "cache.computed": runs["computed"],
         "cache.from_cache": runs["from_cache"], "seconds": round(time.perf_counter() - t0, 3),
     }
     stats.update({f"entity.{e}": n for e, n in sorted(found.items())})
     stats.update({f"records.{e}": n for e, n in sorted(records_by_type.items())})
     stats.update({f"residual.{e}": n for e, n in sorted(residual.items())})
+    stats.update({f"checksum_failed.{e}": n for e, n in sorted(checksum_failed.items())})
     stats.update({f"lang.{code}": n for code, n in sorted(lang_records.items())})
     stats.update({f"lang.{code}.entities": n for code, n in sorted(lang_entities.items())})
     stats["lang_other"] = sum(n for code, n in lang_records.items() if code not in cfg.languages)
-    details = {"subject_index": subject_index, "residual_examples": residual_examples,
+    details = {"subject_index": subject_index,
+               "residual": listed, "residual_not_listed": sum(residual.values()) - len(listed),
                "operators": {e: cfg.operators.get(e, cfg.default_operator) for e in cfg.entities},
                "pseudonyms": "keyed" if key else "off (no key: placeholders instead)"}
     return StageResult(kept, rejected, stats, details)
