@@ -77,7 +77,8 @@ class ValidateConfig(_Section):
 
 class DedupConfig(_Section):
     ignore_case: bool = Field(
-        default=False, description="case often carries meaning (code, names); turn on for chatty exports"
+        default=True, description="an upper- or lower-cased copy is the same example (format-only copies were 4% "
+        "of the missed duplicates on benchmarks/dedup_eval.py); turn off where case carries meaning (code)"
     )
 
 
@@ -86,6 +87,14 @@ class NearDedupConfig(_Section):
     threshold: float = Field(default=0.8, gt=0, le=1, description="Jaccard of shingle sets; 0.8 is the usual near-dup cut")
     shingle: Literal["word", "char"] = Field(default="word", description="word n-grams suit prose; char n-grams suit short or CJK text")
     ngram: int = Field(default=5, ge=1, description="5-word shingles: robust to small edits, rare by chance")
+    short_words: int = Field(default=20, ge=0, description="texts under this many words are shingled by characters: one "
+                             "word edit changes most 5-word shingles of a short text (0: off)")
+    short_ngram: int = Field(default=5, ge=2, description="character n-gram for short texts")
+    short_threshold: float = Field(default=0.8, gt=0, le=1, description="Jaccard cut when both texts are short")
+    answer_threshold: float = Field(default=0.6, ge=0, le=1, description="chat/instruction: the answers' own Jaccard must "
+                                    "reach this too; the same prompt with another answer is another example")
+    boilerplate_min_records: int = Field(default=10, ge=2, description="a line in this many records is boilerplate even "
+                                         "below boilerplate_min_share (signatures, disclaimers of one team)")
     num_perm: int = Field(default=128, ge=16, description="signature length; LSH bands/rows are derived from it and the threshold")
     max_shingles: int = Field(default=10_000, ge=1, description="bounds the cost of very long texts")
     keep: Literal["first", "longest"] = Field(default="first", description="representative per cluster: first by provenance, or longest")
@@ -106,6 +115,12 @@ class SemanticDedupConfig(_Section):
     cache: bool = Field(default=True, description="cache embeddings by content hash so reruns skip the model")
     keep: Literal["first", "longest"] = Field(default="first", description="which record of a duplicate group stays")
     seed: int = Field(default=0, description="k-means seed; fixed for reproducible decisions")
+    classification: Literal["report", "remove"] = Field(default="report", description="same-label paraphrases are "
+                                                        "the point of an intent set: counted, kept ('remove' drops them)")
+    conflict_eps: float = Field(default=0.05, gt=0, lt=1, description="texts with different labels at cosine >= "
+                                "1 - conflict_eps are label conflicts: reported with both locators, both kept")
+    answer_threshold: float = Field(default=0.5, ge=0, le=1, description="chat/instruction: a semantic match also "
+                                    "needs the answers' word-shingle Jaccard here; another answer is another example")
 
 
 class DiversityConfig(_Section):
@@ -150,6 +165,9 @@ DEFAULT_GATES: list[dict[str, Any]] = [
      "severity": "warn", "reason": "one opening message in over 20% of chats makes the model answer it by rote"},
     {"name": "token_limit", "metric": "validate.rule.too_many_tokens", "op": "==", "threshold": 0, "default": 0,
      "severity": "warn", "reason": "records over validate.max_tokens would be truncated in training"},
+    {"name": "label_conflicts", "metric": "semantic_dedup.label_conflicts", "op": "==", "threshold": 0, "default": 0,
+     "severity": "warn", "reason": "near-identical texts with different labels teach the classifier both answers; "
+               "both are kept: relabel or remove one (the report lists both locators)"},
 ]
 
 

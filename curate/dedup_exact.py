@@ -3,22 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from typing import Any
 
 from curate.config import DedupConfig
+from curate.normalise import normalise_text
 from curate.records import Record, Reject, StageResult
 from curate.views import source_split
 
 STAGE = "exact_dedup"
-_SPACE = re.compile(r"\s+")
 
 
 def _norm(value: Any, ignore_case: bool) -> Any:
     if isinstance(value, str):
-        text = _SPACE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
-        return text.casefold() if ignore_case else text
+        return normalise_text(value, casefold=ignore_case, keep_lines=False)
     if isinstance(value, dict):
         return {k: _norm(v, ignore_case) for k, v in value.items()}
     if isinstance(value, list):
@@ -27,7 +24,8 @@ def _norm(value: Any, ignore_case: bool) -> Any:
 
 
 def exact_key(record: Record, ignore_case: bool = False) -> str:
-    """NFKC, whitespace runs collapsed, optional casefold: records differing only by spacing share a key."""
+    """Every string normalised (curate.normalise: mojibake, HTML entities, NFKC, quotes and dashes, role tags,
+    template wrappers, whitespace) and casefolded unless ignore_case is off: format-only copies share a key."""
     blob = json.dumps(_norm(record.content(), ignore_case), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -1,6 +1,11 @@
 """Near-duplicates with MinHash LSH (datasketch): shingle, sign in bulk, bucket with LSH, verify each candidate
 pair by the true Jaccard of its shingle sets (banding alone gives false positives), cluster by union-find, keep
-one deterministic representative per cluster."""
+one deterministic representative per cluster.
+
+What is compared is what defines the example (curate.views): normalised user + assistant text, lines shared by
+many records (signatures, tool headers) left out; short texts by character n-grams. A verified pair is still not
+a duplicate when its negations differ ("can" / "can't"), when chat or instruction answers differ (the same prompt
+with another answer), or when classification labels differ (a label conflict: reported, both kept)."""
 from __future__ import annotations
 
 import re
@@ -19,8 +24,9 @@ from tqdm import tqdm
 
 from curate.config import NearDedupConfig
 from curate.mapping import Mapper, in_process, shards
+from curate.normalise import negations
 from curate.records import Record, Reject, StageResult
-from curate.views import comparable_text, source_split
+from curate.views import answer_text, comparable_text, source_split
 
 STAGE = "near_dedup"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -30,25 +36,39 @@ def _hash32(b: bytes) -> int:
     return xxhash.xxh32_intdigest(b)  # fast and stable across processes (Python's hash() is salted)
 
 
-def boilerplate_lines(texts: list[str], min_share: float, min_docs: int = 5) -> set[str]:
-    """Lines that occur in at least min_share of the documents: shared headers and tool descriptions."""
+def boilerplate_lines(texts: list[str], min_share: float, min_docs: int = 5, min_records: int | None = None) -> set[str]:
+    """Lines that occur in at least min_share of the documents, or in min_records of them: shared headers, tool
+    descriptions, signatures and disclaimers."""
     if len(texts) < min_docs:
         return set()
     counts: Counter[str] = Counter()
     for t in texts:
-        counts.update({line.strip() for line in t.splitlines() if line.strip()})
-    return {line for line, n in counts.items() if n >= max(min_docs, min_share * len(texts))}
+        counts.update({line.strip().casefold() for line in t.splitlines() if line.strip()})
+    cut = max(min_docs, min(min_share * len(texts), min_records or len(texts)))
+    return {line for line, n in counts.items() if n >= cut}
+
+
+def strip_boilerplate(text: str, boilerplate: set[str] | frozenset[str]) -> str:
+    """The text without its boilerplate lines; the whole text when nothing else is left (a record that is only
+    boilerplate is still compared)."""
+    if not boilerplate:
+        return text
+    rest = "\n".join(line for line in text.splitlines() if line.strip().casefold() not in boilerplate)
+    return rest if rest.strip() else text
+
+
+def is_short(text: str, cfg: NearDedupConfig) -> bool:
+    return cfg.shingle == "word" and cfg.short_words > 0 and len(_WORD.findall(text)) < cfg.short_words
 
 
 def shingles(text: str, cfg: NearDedupConfig, boilerplate: set[str] = frozenset()) -> set[bytes]:
-    if boilerplate:
-        text = "\n".join(line for line in text.splitlines() if line.strip() not in boilerplate)
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if cfg.shingle == "char":
-        norm = " ".join(text.split())
-        grams = {norm[i:i + cfg.ngram] for i in range(max(1, len(norm) - cfg.ngram + 1))} if norm else set()
+    text = unicodedata.normalize("NFKC", strip_boilerplate(text, boilerplate)).casefold()
+    words = _WORD.findall(text)
+    if cfg.shingle == "char" or (cfg.short_words and len(words) < cfg.short_words):
+        n = cfg.ngram if cfg.shingle == "char" else cfg.short_ngram
+        norm = " ".join(text.split()) if cfg.shingle == "char" else " ".join(words)
+        grams = {norm[i:i + n] for i in range(max(1, len(norm) - n + 1))} if norm else set()
     else:
-        words = _WORD.findall(text)
         n = min(cfg.ngram, len(words))  # short texts: one shingle of all their words rather than none
         grams = {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)} if words else set()
     if len(grams) > cfg.max_shingles:  # bound the cost of very long texts, deterministically
@@ -127,7 +147,8 @@ class _Index:
 
     def __init__(self, cfg: NearDedupConfig, prior: PriorSignatures | None = None):
         self.cfg = cfg
-        self.lsh = MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
+        self.cut = min(cfg.threshold, cfg.short_threshold) if cfg.short_words and cfg.shingle == "word" else cfg.threshold
+        self.lsh = MinHashLSH(threshold=self.cut, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
         self.hashed: list[np.ndarray] = []
         self.prior = prior
         for j, hv in enumerate(prior.hashvalues if prior is not None else []):
@@ -147,7 +168,7 @@ class _Index:
                 continue
             inter = len(np.intersect1d(hashed, self.hashed[j], assume_unique=True))
             jac = inter / (len(hashed) + len(self.hashed[j]) - inter)
-            if jac >= self.cfg.threshold:
+            if jac >= self.cut:  # the caller applies the threshold of the pair's length class
                 pairs.append((j, i, jac))
         self.lsh.insert(i, mh, check_duplication=False)
 
@@ -165,7 +186,7 @@ def near_duplicate_pairs(sets: list[set[bytes]] | Iterable[set[bytes]], cfg: Nea
             index.add(hashed, sig, pairs, {})
         bar.update(len(chunk))
     bar.close()
-    return sorted(pairs)
+    return sorted(p for p in pairs if p[2] >= cfg.threshold)
 
 
 def _keep_order(records: list[Record], members: list[int], rule: str) -> list[int]:
@@ -177,7 +198,8 @@ def _keep_order(records: list[Record], members: list[int], rule: str) -> list[in
 def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = False, mapper: Mapper = in_process,
                prior: PriorSignatures | None = None) -> StageResult:
     texts = [comparable_text(r) for r in records]
-    boiler = frozenset(boilerplate_lines(texts, cfg.boilerplate_min_share)) if cfg.ignore_boilerplate else frozenset()
+    boiler = frozenset(boilerplate_lines(texts, cfg.boilerplate_min_share, min_records=cfg.boilerplate_min_records)
+                       ) if cfg.ignore_boilerplate else frozenset()
     index, pairs, prior_hits = _Index(cfg, prior), [], {}
     signed: dict[str, np.ndarray] = {}
     bar = tqdm(total=len(texts), desc="near-dup", unit="rec", disable=not progress)
@@ -191,7 +213,7 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
             index.add(hashed, sig, pairs, prior_hits)
         bar.update(len(part))
     bar.close()
-    pairs.sort()
+    pairs, apart, conflicts = verify_pairs(records, texts, sorted(pairs), cfg, boiler)
     uf = _UnionFind(len(records))
     for i, j, _ in pairs:
         uf.union(i, j)
@@ -231,15 +253,65 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
         "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
         "clusters": len(sizes), "largest_cluster": max(sizes, default=0), "verified_pairs": len(pairs),
         "skipped_empty": empty, "boilerplate_lines": len(boiler),
-        "leakage.near_cross_split_pairs": cross,
+        "leakage.near_cross_split_pairs": cross, "label_conflicts": len(conflicts),
+        **{f"kept_apart.{why}": n for why, n in sorted(apart.items())},
     }
     if prior is not None:
         stats.update(prior_records=len(prior.ids), duplicates_of_earlier_versions=len(earlier))
     examples = [[records[i].id for i in _keep_order(records, m, cfg.keep)] for m in
                 sorted((m for m in clusters.values() if len(m) > 1), key=lambda m: (-len(m), m[0]))[:5]]
     kept_ids = {r.id for r in kept}
-    return StageResult(kept, rejected, stats, {"cluster_examples": examples},
+    details = {"cluster_examples": examples, "label_conflicts": conflict_details(records, conflicts, "jaccard")}
+    return StageResult(kept, rejected, stats, details,
                        index={"minhash": {k: v for k, v in signed.items() if k in kept_ids}})
+
+
+def _jaccard(a: set[bytes], b: set[bytes]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int, int, float]], cfg: NearDedupConfig,
+                 boiler: frozenset[str]) -> tuple[list[tuple[int, int, float]], Counter, list[tuple[int, int, float]]]:
+    """Candidate pairs (Jaccard >= the lower of the two thresholds) -> (duplicate pairs, Counter of why the others
+    were kept apart, label conflicts). Only candidates get here, so the per-pair work is small."""
+    short: dict[int, bool] = {}
+    answers: dict[int, set[bytes] | None] = {}
+
+    def is_short_(i: int) -> bool:
+        if i not in short:
+            short[i] = is_short(strip_boilerplate(texts[i], boiler), cfg)
+        return short[i]
+
+    def answer(i: int) -> set[bytes] | None:
+        if i not in answers:
+            a = answer_text(records[i])
+            answers[i] = shingles(a, cfg, boiler) if a else None
+        return answers[i]
+
+    out, apart, conflicts = [], Counter(), []
+    for i, j, jac in pairs:
+        a, b = records[i], records[j]
+        if jac < (cfg.short_threshold if is_short_(i) and is_short_(j) else cfg.threshold):
+            continue
+        if a.kind != b.kind:
+            apart["kind"] += 1
+        elif negations(texts[i]) != negations(texts[j]):
+            apart["negation"] += 1
+        elif a.kind == "classification" and a.label != b.label:
+            conflicts.append((i, j, jac))
+        elif (x := answer(i)) and (y := answer(j)) and _jaccard(x, y) < cfg.answer_threshold:
+            apart["answer"] += 1
+        else:
+            out.append((i, j, jac))
+    return out, apart, conflicts
+
+
+def conflict_details(records: list[Record], conflicts: list[tuple[int, int, float]], measure: str,
+                     limit: int = 50) -> list[dict[str, Any]]:
+    """Label conflicts for the report: both locators, both labels, the similarity; never the text."""
+    return [{"a": records[i].provenance.where(), "b": records[j].provenance.where(), "a_id": records[i].id,
+             "b_id": records[j].id, "labels": [records[i].label, records[j].label], measure: round(sim, 4)}
+            for i, j, sim in conflicts[:limit]]
 
 
 def _split_of(rec: Record) -> str | None:

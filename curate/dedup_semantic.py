@@ -1,6 +1,12 @@
 """Semantic dedup (SemDeDup, Abbas et al. 2023): embed, cluster with k-means, and inside each cluster drop records
 whose cosine similarity to an already kept record is at least 1 - eps. Clustering keeps the pairwise work
-per cluster instead of over the whole dataset."""
+per cluster instead of over the whole dataset.
+
+A close pair is a duplicate only when it is the same example: same kind, same negations ("can't" and "won't" sit
+at cosine 0.95), and for chat/instruction data answers that are near duplicates themselves (word shingles), since
+a long shared prompt dominates the embedding. Classification records are never removed here by default: same-label
+paraphrases are what an intent set is made of (counted), and different labels on near-identical texts are label
+conflicts, reported with both locators and kept, never resolved by dropping one."""
 from __future__ import annotations
 
 import math
@@ -9,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from curate.config import SemanticDedupConfig
+from curate.config import NearDedupConfig, SemanticDedupConfig
+from curate.dedup_minhash import conflict_details, shingles
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
+from curate.normalise import negations
 from curate.records import Record, Reject, StageResult
-from curate.views import comparable_text
+from curate.views import answer_text, comparable_text
 
 STAGE = "semantic_dedup"
 
@@ -47,6 +55,30 @@ def _nearest_prior(vecs: np.ndarray, prior: PriorEmbeddings, block: int = 1024) 
     return best, sim
 
 
+class _SameExample:
+    """Why two semantically close records are still different examples, or None when they are the same one."""
+
+    def __init__(self, records: list[Record], texts: list[str]):
+        self.records, self.texts, self.cfg = records, texts, NearDedupConfig()
+        self._answers: dict[int, set[bytes] | None] = {}
+
+    def _answer(self, i: int) -> set[bytes] | None:
+        if i not in self._answers:
+            a = answer_text(self.records[i])
+            self._answers[i] = shingles(a, self.cfg) if a else None
+        return self._answers[i]
+
+    def apart(self, i: int, j: int, answer_threshold: float) -> str | None:
+        if self.records[i].kind != self.records[j].kind:
+            return "kind"
+        if negations(self.texts[i]) != negations(self.texts[j]):
+            return "negation"
+        a, b = self._answer(i), self._answer(j)
+        if a and b and len(a & b) / len(a | b) < answer_threshold:
+            return "answer"
+        return None
+
+
 def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bool = False,
                    mapper: Mapper = in_process, prior: PriorEmbeddings | None = None) -> StageResult:
     texts = [comparable_text(r) for r in records]
@@ -60,19 +92,38 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
     k = cfg.clusters or max(1, round(math.sqrt(len(live) / 2)))
     labels = kmeans_labels(vecs, k, cfg.seed)
     dropped: dict[int, tuple[int, float]] = {}
+    same = _SameExample(records, texts)
+    conflicts: list[tuple[int, int, float]] = []
+    paraphrased: set[int] = set()
+    apart: dict[str, int] = {}
+    cut = 1 - max(cfg.eps, cfg.conflict_eps)
     for c in np.unique(labels):
         members = [int(m) for m in np.flatnonzero(labels == c) if live[int(m)] not in earlier]
         if cfg.keep == "longest":
             members.sort(key=lambda m: (-len(texts[live[m]]), m))
         sims = vecs[members] @ vecs[members].T
-        kept_here: list[int] = []
+        kept_here = np.zeros(len(members), dtype=bool)
         for pos, m in enumerate(members):
-            if kept_here:
-                best_ = max(kept_here, key=lambda q: sims[pos, q])
-                if sims[pos, best_] >= 1 - cfg.eps:
-                    dropped[live[m]] = (live[members[best_]], float(sims[pos, best_]))
+            i = live[m]
+            close = [q for q in np.flatnonzero(sims[pos, :pos] >= cut) if kept_here[q]]
+            for q in sorted(close, key=lambda q: (-sims[pos, q], q)):
+                j, sim = live[members[q]], float(sims[pos, q])
+                if records[i].kind == "classification" == records[j].kind and records[i].label != records[j].label:
+                    if sim >= 1 - cfg.conflict_eps:
+                        conflicts.append((j, i, sim))
                     continue
-            kept_here.append(pos)
+                if sim < 1 - cfg.eps:
+                    continue
+                why = same.apart(i, j, cfg.answer_threshold)
+                if why:
+                    apart[why] = apart.get(why, 0) + 1
+                elif records[i].kind == "classification" and cfg.classification == "report":
+                    paraphrased.add(i)
+                else:
+                    dropped[i] = (j, sim)
+                    break
+            if i not in dropped:
+                kept_here[pos] = True
     kept = [r for i, r in enumerate(records) if i not in dropped and i not in earlier]
     reasons = {i: (records[k_].id, f"semantic duplicate (cosine {s:.3f}) of {records[k_].provenance.where()}")
                for i, (k_, s) in dropped.items()}
@@ -84,9 +135,13 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
                              "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
                              "clusters": int(len(np.unique(labels))) if len(live) else 0,
                              "cache.embeddings_computed": computed, "cache.embeddings_from_cache": len(live) - computed,
-                             "skipped_empty": len(records) - len(live)}
+                             "skipped_empty": len(records) - len(live), "label_conflicts": len(conflicts),
+                             "same_label_paraphrases": len(paraphrased),
+                             **{f"kept_apart.{why}": n for why, n in sorted(apart.items())}}
     if prior is not None:
         stats.update(prior_records=len(prior.ids), duplicates_of_earlier_versions=len(earlier))
     dropped_any = set(dropped) | set(earlier)
-    return StageResult(kept, rejected, stats, index={"embedding": {
+    conflicts.sort()
+    details = {"label_conflicts": conflict_details(records, conflicts, "cosine")}
+    return StageResult(kept, rejected, stats, details, index={"embedding": {
         records[i].id: vecs[p] for p, i in enumerate(live) if i not in dropped_any}})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from curate.normalise import normalise_text
 from curate.records import Message, Record
 
 SPLIT_NAME = re.compile(r"(?:^|[/_.\-])(train|training|test|testing|valid|validation|val|dev|eval)(?:[/_.\-]|$)", re.I)
@@ -10,18 +11,31 @@ _SPLITS = {"train": "train", "training": "train", "test": "test", "testing": "te
            "validation": "validation", "val": "validation", "dev": "validation", "eval": "test"}
 
 
-def _turns(msgs: list[Message] | None) -> list[str]:
+def _turns(msgs: list[Message] | None, roles: tuple[str, ...] = ("user", "assistant")) -> list[str]:
     # System prompts and tool outputs are shared boilerplate more often than content: compare what people wrote.
-    return [m.content for m in msgs or [] if m.role in ("user", "assistant") and m.content]
+    # Normalised (curate.normalise): mojibake, HTML entities, quotes, role tags and template wrappers undone.
+    return [t for m in msgs or [] if m.role in roles and m.content and (t := normalise_text(m.content))]
 
 
 def comparable_text(rec: Record) -> str:
-    """User + assistant content (chat/instruction), prompt + chosen (preference), or the text."""
+    """User + assistant content (chat/instruction), prompt + chosen (preference), or the text; normalised, so
+    format-only copies compare equal (what dedup compares and embeds)."""
     if rec.messages is not None:
         return "\n".join(_turns(rec.messages))
     if rec.kind == "preference":
         return "\n".join(_turns(rec.prompt) + _turns(rec.chosen))
-    return rec.text or ""
+    return normalise_text(rec.text or "")
+
+
+def answer_text(rec: Record) -> str | None:
+    """What defines a chat or instruction example besides its prompt: the assistant turns (the chosen reply for
+    preference data), normalised; None for kinds without answers. Two records with the same prompt and different
+    answers are different examples."""
+    if rec.messages is not None:
+        return "\n".join(_turns(rec.messages, ("assistant",)))
+    if rec.kind == "preference":
+        return "\n".join(_turns(rec.chosen, ("assistant", "user")))
+    return None
 
 
 def outputs_text(rec: Record) -> str:

@@ -27,12 +27,12 @@ def rec(text, source="a.jsonl", line=1, kind="text"):
     return Record(kind="text", text=text, provenance=prov).with_id()
 
 
-def test_exact_catches_whitespace_and_optionally_case():
+def test_exact_catches_whitespace_and_case_unless_told():
     a, b, c = rec("Hello  world\nagain", line=1), rec("Hello world again ", line=2), rec("HELLO world again", line=3)
-    result = dedup_exact([a, b, c], DedupConfig())
+    result = dedup_exact([a, b, c], DedupConfig(ignore_case=False))
     assert [r.provenance.locator for r in result.rejected] == ["line 2"]
     assert result.rejected[0].duplicate_of == a.id
-    assert len(dedup_exact([a, b, c], DedupConfig(ignore_case=True)).rejected) == 2
+    assert len(dedup_exact([a, b, c], DedupConfig()).rejected) == 2  # case-only copies are format copies by default
 
 
 def test_near_duplicates_clustered_verified_and_named():

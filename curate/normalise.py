@@ -1,0 +1,101 @@
+"""Text normalisation before any duplicate comparison: format-only differences must not make two records differ.
+
+normalise_text() undoes, in order: mojibake (UTF-8 read as cp1252/latin-1, e.g. "cafÃ©" -> "café"), HTML entities
+("&amp;", "&#39;", twice for double escaping), zero-width characters and soft hyphens, typographic quotes and
+dashes, Unicode compatibility forms (NFKC: full-width letters, ligatures, "…"), chat-role tags and end-of-turn
+tokens ("User:", "### Response:", "<|im_start|>user", "[INST]", "</s>") and prompt-template wrappers (the Alpaca
+preamble), then whitespace. No dependency: a small, conservative mojibake fix rather than ftfy (which also
+decodes more exotic cases, but is slower and not installed here).
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# cp1252 decodes bytes 0x80-0xBF to these characters (undefined bytes fall back to latin-1 control characters).
+_CONT = {}
+for _b in range(0x80, 0xC0):
+    try:
+        _CONT[bytes([_b]).decode("cp1252")] = _b
+    except UnicodeDecodeError:
+        _CONT[chr(_b)] = _b
+_CONT_CLASS = "".join(re.escape(c) for c in _CONT)
+# A UTF-8 lead byte seen as latin-1 (Â..ô), followed by exactly the continuation bytes it announces.
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df][{_CONT_CLASS}]|[\u00e0-\u00ef][{_CONT_CLASS}]{{2}}|[\u00f0-\u00f4][{_CONT_CLASS}]{{3}}")
+_MARKERS = re.compile("[\u00c2-\u00f4]")
+
+
+def _unmojibake_one(m: re.Match) -> str:
+    s = m.group(0)
+    try:
+        return bytes([ord(s[0])] + [_CONT[c] for c in s[1:]]).decode("utf-8")
+    except (UnicodeDecodeError, KeyError):
+        return s
+
+
+def fix_mojibake(text: str) -> str:
+    """'donâ€™t cafÃ©' -> 'don’t café'; text without the lead characters costs one regex search."""
+    for _ in range(2):  # double-encoded text needs a second pass
+        if not _MARKERS.search(text):
+            return text
+        fixed = _MOJIBAKE.sub(_unmojibake_one, text)
+        if fixed == text:
+            return text
+        text = fixed
+    return text
+
+
+_PUNCT = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
+})
+
+# Role tags and end-of-turn tokens that exports leave inside message text.
+_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|end_header_id|user|assistant|system|end)\|>"
+                     r"|</?s>|\[/?INST\]|<</?SYS>>", re.I)
+_ROLE_PREFIX = re.compile(
+    r"^\s*(?:#{2,4}\s*)?(?:user|assistant|system|human|gpt|bot|ai|question|answer|instruction|response|input|output)"
+    r"\s*:\s*", re.I)
+_CHATML_ROLE = re.compile(r"^\s*(?:user|assistant|system)\s*\n", re.I)  # what remains of "<|im_start|>user\n"
+# Prompt-template wrappers (Alpaca and its derivatives): keep the instruction and input, drop the scaffolding.
+_ALPACA = re.compile(r"^\s*below is an instruction that describes a task[^\n]*?(?:request|task)\.?\s*", re.I)
+_SECTION = re.compile(r"^\s*#{2,4}\s*(?:instruction|input|response|context)\s*:?\s*$", re.I | re.M)
+_HSPACE = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_text(text: str, casefold: bool = False, keep_lines: bool = True) -> str:
+    """The comparable form of one piece of text. keep_lines=True keeps line breaks (one per non-empty line, for
+    boilerplate detection); False collapses all whitespace (exact keys)."""
+    if not text:
+        return ""
+    text = fix_mojibake(text)
+    if "&" in text:
+        for _ in range(2):
+            unescaped = html.unescape(text)
+            if unescaped == text:
+                break
+            text = unescaped
+    text = unicodedata.normalize("NFKC", text.translate(_PUNCT)).translate(_PUNCT)
+    if "<" in text or "[" in text:
+        text = _TOKENS.sub("\n", text)
+    text = _CHATML_ROLE.sub("", text)
+    text = _ALPACA.sub("", text)
+    if "#" in text:
+        text = _SECTION.sub("\n", text)
+    text = _ROLE_PREFIX.sub("", text)
+    text = _NEWLINES.sub("\n", _HSPACE.sub(" ", text)).strip() if keep_lines else _SPACE.sub(" ", text).strip()
+    return text.casefold() if casefold else text
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|nothing|nobody|none|neither|nor|without|cannot|\w+n't)\b", re.I)
+
+
+def negations(text: str) -> tuple[str, ...]:
+    """The negation words of a text, sorted: 'can't verify' and 'won't verify' (or 'can verify') differ here while
+    embeddings put them at cosine 0.95. Expects normalised text (straight apostrophes)."""
+    return tuple(sorted(w.lower().replace("cannot", "can't") for w in _NEGATION.findall(text)))
