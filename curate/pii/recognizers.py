@@ -393,7 +393,7 @@ class GenericPhoneRecognizer(PatternRecognizer):
     weak unless a phone word is near, and at least seven digits. A compact number with '+' is a phone number."""
 
     PATTERNS = [Pattern("phone shape", r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}"
-                                       r"(?:[\s.-]\d{2,6}){1,4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w])",
+                                       r"(?:[\s.-]\d{2,8}){1,4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w])",
                         BARE_DIGITS_SCORE),
                 Pattern("international, compact", r"(?<![\w+])\+\d{8,15}(?![\w])", 0.4)]
 
@@ -403,6 +403,30 @@ class GenericPhoneRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         return None if 7 <= len(_digits(re.split(r"x|ext", pattern_text)[0])) <= 15 else False
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        """Presidio's pattern analysis, plus: a run of more than 15 digits is two numbers side by side ("052
+        5552606 074-7111234"), cut before each group that starts a number once the part holds 7 digits."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        pattern = self.patterns[0]
+        for m in re.finditer(pattern.regex, text, flags=self.global_regex_flags):
+            if len(_digits(m.group())) <= 15:
+                continue
+            start = digits = 0
+            cuts = []
+            for g in re.finditer(r"\S+", m.group()):
+                if digits >= 7 and g.group()[0] in "0+(":
+                    cuts.append((start, len(m.group()[:g.start()].rstrip())))
+                    start, digits = g.start(), 0
+                digits += len(_digits(g.group()))
+            cuts.append((start, len(m.group())))
+            for a, b in cuts:
+                if self.validate_result(m.group()[a:b]) is None:
+                    results.append(RecognizerResult(
+                        self.supported_entities[0], m.start() + a, m.start() + b, pattern.score,
+                        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                              RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return results
 
 
 class WindowedPhoneRecognizer(PhoneRecognizer):

@@ -47,7 +47,8 @@ SHAPES: list[tuple[str, re.Pattern, int]] = [
     ("ES_NIF", re.compile(_NB + r"\d{8}[ \-]?[A-Za-z]" + _NA), 8),
     ("UK_NINO", re.compile(_NB + r"[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]" + _NA), 6),
     ("US_SSN", re.compile(_NB + r"\d{3}-\d{2}-\d{4}" + _NA), 9),
-    ("CREDIT_CARD", re.compile(_NB + r"[2-6]\d{3}(?:[ \-]?\d){9,15}" + _NA), 13),
+    ("CREDIT_CARD", re.compile(_NB + r"(?:[2-6]\d{12,18}|[2-6]\d{3}([ \-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?"
+                                     r"|3\d{3}[ \-]\d{6}[ \-]\d{4,5})" + _NA), 13),
     ("IP_ADDRESS", re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                               r"(?![\w]|\.\d)"), 4),
     ("NATIONAL_ID", re.compile(_NB + r"(?:\d{11}|\d{9}|\d{4}\.\d{2}\.\d{3}|\d{2} \d{3} \d{3} \d{3})" + _NA), 9),
@@ -70,6 +71,22 @@ NATIONAL_ID_BY_LABEL = [("NL_BSN", re.compile(r"\bbsn\b|burgerservice|\bsofi", r
                         ("DE_TAX_ID", re.compile(r"steuer|\bidnr|\bid-nr|identifikation|\btax id|\btin\b",
                                                  re.IGNORECASE))]
 TYPES = [t for t, _, _ in SHAPES]
+
+
+def _split_phones(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A run of more than 15 digits is two numbers written side by side ('052 5552606 074-7111234'): cut it before
+    each group that starts a number (0, + or a bracket) once the part so far holds at least 8 digits."""
+    value = text[a:b]
+    if sum(c.isdigit() for c in value) <= 15:
+        return [(a, b)]
+    parts, start, digits = [], 0, 0
+    for m in re.finditer(r"\S+", value):
+        if digits >= 8 and m.group()[0] in "0+(":
+            parts.append((a + start, a + start + len(value[start:m.start()].rstrip())))
+            start, digits = m.start(), 0
+        digits += sum(c.isdigit() for c in m.group())
+    parts.append((a + start, b))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -99,13 +116,14 @@ class ResidualCheck:
             if kind == "EMAIL_ADDRESS" and "@" not in text:
                 continue
             for m in pattern.finditer(text):
-                a, b = m.span()
-                if any(a < y and x < b for x, y in taken):
+                if any(m.start() < y and x < m.end() for x, y in taken):
                     continue
-                kind_here = self._judge(kind, text, a, b, min_digits)
-                if kind_here:
-                    found.append(Finding(kind_here, a, b))
-                    taken.append((a, b))
+                parts = _split_phones(text, m.start(), m.end()) if kind == "PHONE_NUMBER" else [m.span()]
+                for a, b in parts:
+                    kind_here = self._judge(kind, text, a, b, min_digits)
+                    if kind_here:
+                        found.append(Finding(kind_here, a, b))
+                        taken.append((a, b))
         found.sort(key=lambda f: f.start)
         if not self.allow or not found:
             return found, 0
@@ -123,11 +141,16 @@ class ResidualCheck:
             if digits > 15 or (digits < 9 and not value.startswith(("+", "00"))) or _DATE.match(value) \
                     or _AMOUNT_AFTER.match(text, b):
                 return None
-        elif kind == "NATIONAL_ID":
-            window = text[max(0, a - LABEL_BEFORE):a] + " " + text[b:b + LABEL_AFTER]
-            if not ID_LABELS.search(window):
+        elif kind == "NATIONAL_ID":  # typed by its label: the nearest on its line before it, else after it, else any
+            before = [(a - m.end(), "\n" in text[m.end():a], m.group())
+                      for m in ID_LABELS.finditer(text, max(0, a - LABEL_BEFORE), a)]
+            after = [(m.start() - b, "\n" in text[b:m.start()], m.group())
+                     for m in ID_LABELS.finditer(text, b, min(len(text), b + LABEL_AFTER))]
+            if not before and not after:
                 return None
-            return next((t for t, p in NATIONAL_ID_BY_LABEL if p.search(window)), "NATIONAL_ID")
+            label = min((other_line, rank, distance, word) for rank, found in enumerate((before, after))
+                        for distance, other_line, word in found)[3]
+            return next((t for t, p in NATIONAL_ID_BY_LABEL if p.search(label)), "NATIONAL_ID")
         elif kind == "CREDIT_CARD" and _AMOUNT_AFTER.match(text, b):
             return None
         return kind

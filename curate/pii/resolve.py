@@ -12,6 +12,8 @@ from curate.pii.names import COMPANY, TITLES, common_words, given_names, last_na
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
 PRIORITY = {"STREET_ADDRESS": 2, "URL": 2, "PERSON": 1, "LOCATION": 0, "DATE_TIME": 0, "NRP": 0, "ORGANIZATION": 0}
+DISTINCTIVE = {"IBAN_CODE", "CH_AHV", "FR_NIR", "EU_VAT", "IT_FISCAL_CODE", "ES_NIF", "ES_NIE"}  # formats that are
+# rarely anything else: what is inside them is explained by them
 BANK_WORDS = {"iban", "bic", "swift", "sepa", "pin", "cvv", "cvc", "tan", "rib", "bsn", "dni", "nie", "nif", "vat"}
 DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?:1[89]|20)\d{2}")
 NOT_A_PHONE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{1,2}|(?:19|20)\d{2}-\d+")  # dates, amounts, ids
@@ -82,8 +84,9 @@ def _ner_name_ok(value: str) -> bool:
 def _labels() -> frozenset[str]:
     from curate.pii.context import ID_LABELS
 
-    return frozenset(BANK_WORDS | {w for ws in ID_LABELS.values() for w in ws} | {"nr", "no", "nummer", "number",
-                                                                                  "numéro", "número", "numero"})
+    words = {w for ws in ID_LABELS.values() for w in ws}
+    return frozenset(BANK_WORDS | words | {part for w in words for part in w.split() if len(part) > 2}
+                     | {"nr", "no", "nummer", "number", "numéro", "número", "numero"})
 
 
 def _label(value: str) -> bool:
@@ -165,8 +168,20 @@ def clean(text: str, spans: list[Span], cfg: PiiConfig, allow: list[re.Pattern])
     return kept
 
 
+def _explained(spans: list[Span]) -> list[Span]:
+    """Digits inside a value in a distinctive identifier format, checksum right or wrong, are part of it: a phone
+    number inside an AHV number or a Luhn-valid card inside an IBAN is not a second identifier. The format's own
+    score (checksum, label) then decides alone, before thresholds: an order number in an IBAN's shape without a
+    label is left to the residual check, not scrubbed as the card it happens to contain."""
+    formats = [s for s in spans if s.entity in DISTINCTIVE and s.checksum is not None]
+    if not formats:
+        return spans
+    return [s for s in spans if s.ner or s.entity in DISTINCTIVE or s.entity in PRIORITY
+            or not any(f.start <= s.start and s.end <= f.end for f in formats)]
+
+
 def resolve(text: str, results, cfg: PiiConfig, allow: list[re.Pattern]) -> list[Span]:
-    spans = to_spans(results, set(cfg.entities) | set(cfg.deny_list))
+    spans = _explained(to_spans(results, set(cfg.entities) | set(cfg.deny_list)))
     spans = [s for s in spans if s.score >= cfg.thresholds.get(s.entity, cfg.score_threshold)]
     return merge(clean(text, spans, cfg, allow))
 
