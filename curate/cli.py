@@ -41,6 +41,31 @@ FORMATS = [
     ("CSV / TSV / Parquet", "headers text,label | input,output | question,answer | prompt,completion, or [[ingest.columns]]"),
     ("plain text", ".txt / .md files become one text record each; a JSONL line that is a bare string too"),
     ("compressed", "any of the above as .gz; a .zip of exports (members read in place, unsafe paths refused)"),
+    ("HH-RLHF transcripts", '{"chosen": "\\n\\nHuman: Hi\\n\\nAssistant: Hello!", "rejected": "\\n\\nHuman: Hi\\n\\nAssistant: Go away."}  '
+                            "(shared leading turns = the prompt; also User:/Assistant:, ### Human:/### Assistant:, "
+                            "<|user|>/<|assistant|> in chosen, rejected, prompt, a chat field or a text field)"),
+    ("UltraFeedback-binarized", '{"prompt": "Hi", "chosen": [{"role": "user", ...}, {"role": "assistant", ...}], '
+                                '"rejected": [...], "score_chosen": 8.0}  (the repeated prompt is removed)'),
+    ("StackExchange-paired", '{"question": "...", "response_j": "better", "response_k": "worse"}'),
+    ("rated completions", '{"prompt": "...", "completions": [{"response": "...", "overall_score": 7}, ...]}  '
+                          "(binarised: best vs worst score; the rule goes into metadata.binarised)"),
+    ("Dolly", '{"instruction": "...", "context": "...", "response": "...", "category": "open_qa"}  '
+              "(context joins the user turn, category goes into metadata)"),
+    ("Alpaca with system/history", '{"instruction": "...", "input": "", "output": "...", "system": "...", '
+                                   '"history": [["q1", "a1"]]}'),
+    ("query/response, question/answer+context", '{"query": "...", "response": "...", "history": [...]} | '
+                                                '{"question": "...", "context": "...", "answer": "..."}'),
+    ("chats under other keys", '{"conversation" | "dialog" | "dialogue" | "turns" | "chat" | "thread" | '
+                               '"utterances": [...]}; messages as role/content, from/value, speaker/text, author/body, '
+                               'sender/message or [speaker, text] pairs; plain strings alternate user/assistant'),
+    ("helpdesk rows", "CSV/TSV/Parquet/JSONL, one message per row: a conversation or ticket id, a timestamp, a role "
+                      "(or an author: the first is the user) and the text; grouped into chats in time order"),
+    ("CSV dialects", "the delimiter is sniffed from the header line: comma, ';' (European Excel), tab or '|'"),
+    ("repairs", "before rejecting, chats are repaired and each repair counted and kept in lineage: "
+                + ", ".join(__import__("curate.ingest.repair", fromlist=["REPAIRS"]).REPAIRS)
+                + " (warn rules: raise to error in [validate.severity])"),
+    *[(f"role aliases -> {role}", ", ".join(names))
+      for role, names in __import__("curate.ingest.roles", fromlist=["role_table"]).role_table()],
 ]
 
 

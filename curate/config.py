@@ -168,6 +168,9 @@ DEFAULT_GATES: list[dict[str, Any]] = [
     {"name": "label_conflicts", "metric": "semantic_dedup.label_conflicts", "op": "==", "threshold": 0, "default": 0,
      "severity": "warn", "reason": "near-identical texts with different labels teach the classifier both answers; "
                "both are kept: relabel or remove one (the report lists both locators)"},
+    {"name": "source_coverage", "metric": "sources.worst_loss_share", "op": "<=", "threshold": 0.5,
+     "reason": "an input file that loses more than half its records at ingest and validation was probably read in "
+               "the wrong shape or is broken; no source is lost silently (`curate inspect` shows every file)"},
 ]
 
 

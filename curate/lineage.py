@@ -27,6 +27,8 @@ def lineage_rows(records: list[Record], stages: list[tuple[str, StageResult]], p
             row = dict(earlier[rec.id])
         else:
             changes = []
+            for name in rec.metadata.get("repairs") or []:
+                changes.append(f"ingest: repaired ({name})")
             if rec.metadata.get("warnings"):
                 changes.append(f"validate: passed with warnings ({', '.join(rec.metadata['warnings'])})")
             for kind in ("exact", "near", "semantic"):

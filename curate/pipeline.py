@@ -3,6 +3,7 @@ Prefect task (flows/). `curate check` runs the same stages and gates and writes 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from curate.dedup_semantic import dedup_semantic
 from curate.diversity import measure_diversity
 from curate.gates import GateResult, collect_metrics, effective_gates, evaluate, failed
 from curate.ingest import ingest
+from curate.ingest.inspect import explain_coverage, format_table, source_rows
 from curate.mapping import Mapper, in_process
 from curate.publish import Lineage, PublishSummary, check_output, dataset_name, publish, split_by_dataset
 from curate.records import Record, Reject, StageResult, is_timing
@@ -79,6 +81,8 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
         ("diversity", measure_diversity, (cfg.diversity, cfg.semantic_dedup, progress)),
     ]
     for name, fn, args in steps:
+        if name == "exact_dedup" and progress:  # before the slow stages: what each file gave
+            print(format_table(source_rows(stages)), file=sys.stderr)
         if name == "diversity" and prior is not None:
             current = [*prior.records, *current]  # diversity and the gates judge the whole version
         result: StageResult = call(name, fn, current, *args)
@@ -93,8 +97,8 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
     for rec in current:
         published[dataset_name(rec)] = published.get(dataset_name(rec), 0) + 1
     metrics = collect_metrics(stages, published)
-    return StagesOutcome(current, stages, metrics, evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics),
-                         prior, superseded)
+    gates = explain_coverage(evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics), stages)
+    return StagesOutcome(current, stages, metrics, gates, prior, superseded)
 
 
 def keep_out_erased(records: list[Record], subjects: dict[str, list[str]], erased: dict[str, int],
@@ -143,7 +147,7 @@ def _with_smoke(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall,
         stages = [*stages, ("smoke", smoked)]
         outcome.metrics.update({f"smoke.{k}": v for k, v in smoked.stats.items()
                                 if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_timing(k)})
-        gates = evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), outcome.metrics)
+        gates = explain_coverage(evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), outcome.metrics), stages)
     return stages, gates, smoke_dir
 
 

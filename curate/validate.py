@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from curate.config import ValidateConfig
+from curate.ingest.repair import REPAIRS
 from curate.mapping import Mapper, in_process, shards
 from curate.records import Message, Record, Reject, StageResult
 from curate.schemas import kind_validator, load_user_schema
@@ -47,6 +48,8 @@ RULES: dict[str, tuple[str, str]] = {
     "output_schema": ("error", "a structured output that does not satisfy the configured schema"),
     "label_not_allowed": ("error", "a classification label outside the allowed set"),
     "too_many_tokens": ("error", "longer than validate.max_tokens"),
+    # Repairs made at ingest (curate.ingest.repair): counted and kept; raise one to error to refuse such records.
+    **{name: ("warn", f"repaired at ingest: {what}") for name, what in REPAIRS.items()},
 }
 
 
@@ -184,6 +187,9 @@ def record_findings(records: Sequence[Record], cfg: ValidateConfig, base_dir: Pa
     findings: list[list[Finding]] = []
     for rec in records:
         found = schema_findings(rec) + structure_findings(rec) + outputs.findings(rec)
+        for name in rec.metadata.get("repairs") or []:
+            if name in REPAIRS:
+                found.append(Finding(name, "/", "repaired at ingest"))
         extra = rec.metadata.get("unexpected_fields")
         if extra:
             # the field names are input text: counted, never quoted

@@ -92,7 +92,9 @@ def test_oasst_tree_flattens_to_root_to_leaf_paths(tmp_path):
         {"role": "assistant", "text": "A1", "replies": [leaf("follow-up")]},
         {"role": "assistant", "text": "A2", "replies": []}]}}
     recs = _one(_jsonl(tmp_path / "t.jsonl", [tree]))
-    assert [[m.content for m in r.messages] for r in recs] == [["Q", "A1", "follow-up"], ["Q", "A2"]]
+    # a path ending on the user's turn is trimmed to its last assistant reply (a named repair)
+    assert [[m.content for m in r.messages] for r in recs] == [["Q", "A1"], ["Q", "A2"]]
+    assert recs[0].metadata["repairs"] == ["trimmed_to_last_assistant"] and "repairs" not in recs[1].metadata
     assert recs[0].provenance.locator == "line 1 /prompt/replies/0/replies/0"
 
 

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from curate.config import Config
 from curate.ingest.readers import FileProblem, Limits, read_items
+from curate.ingest.rows import columns as row_columns, group as group_rows
 from curate.ingest.shapes import VOCABULARY, ShapeError, map_columns, normalise
 from curate.ingest.sources import Source, input_files, iter_sources, safe_sha256
 from curate.mapping import Mapper, in_process, shards
@@ -59,6 +60,9 @@ def _records(src: Source, cfg: Config) -> Iterator[Record | Reject]:
 def _read_source(src: Source, cfg: Config, base: Provenance) -> Iterator[Record | Reject]:
     tabular = src.fmt in ("csv", "tsv", "parquet")
     mapping = _mapping_for(src.name, cfg) if tabular else None
+    message_rows: dict[str, str] | None = None  # set when the file is a helpdesk export, one message per row
+    rows: list[tuple[str, dict[str, object]]] = []
+    decided = False
     try:
         with src.open() as stream:
             for item in read_items(stream, src.fmt, cfg.ingest.fallback_encoding, limits(cfg)):
@@ -68,7 +72,19 @@ def _read_source(src: Source, cfg: Config, base: Provenance) -> Iterator[Record 
                     continue
                 value = item.value
                 try:
-                    value = map_columns(item.value, mapping) if tabular else item.value
+                    if tabular:
+                        value = map_columns(item.value, mapping) if mapping else _lower(item.value)
+                    if not decided and isinstance(value, dict):
+                        decided = True
+                        message_rows = row_columns(_lower(value))
+                    if message_rows is not None:
+                        if isinstance(value, dict):
+                            rows.append((item.locator, _lower(value)))
+                        else:
+                            yield reject(prov, "not a message row like the rest of the file")
+                        continue
+                    if tabular and mapping is None:
+                        value = map_columns(item.value, None)
                     yield from normalise(value, prov, tabular)
                 except (ShapeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
                     if tabular and mapping is None and item.locator.startswith("row 1") and "unknown shape" in str(exc):
@@ -80,6 +96,12 @@ def _read_source(src: Source, cfg: Config, base: Provenance) -> Iterator[Record 
                     yield reject(prov, "value nested too deeply")
                 except Exception as exc:  # noqa: BLE001  one odd record never stops the run
                     yield reject(prov, f"could not be read as a record ({type(exc).__name__})")
+            if message_rows is not None:
+                for out in group_rows(rows, message_rows, base):
+                    if isinstance(out, Record):
+                        yield out
+                    else:
+                        yield reject(base.model_copy(update={"locator": out[0]}), out[1])
     except FileProblem as exc:
         yield reject(base, str(exc))
     except UnicodeError:
@@ -88,6 +110,10 @@ def _read_source(src: Source, cfg: Config, base: Provenance) -> Iterator[Record 
         yield reject(base, f"unreadable file ({type(exc).__name__})")
     except Exception as exc:  # noqa: BLE001  a reader bug or a library's odd error: one reject, not a crash
         yield reject(base, f"unreadable file ({type(exc).__name__})")
+
+
+def _lower(row: dict[str, object]) -> dict[str, object]:
+    return {str(k).strip().lower(): v for k, v in row.items()}
 
 
 def _header_reason(row: dict[str, object]) -> str:
@@ -134,6 +160,8 @@ def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
         for out in _records(entry, cfg):
             if isinstance(out, Record):
                 stats[f"format.{out.metadata.get('format', 'unknown')}"] += 1
+                for name in out.metadata.get("repairs") or []:
+                    stats[f"repair.{name}"] += 1
             yield out
 
 

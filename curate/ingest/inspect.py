@@ -1,0 +1,113 @@
+"""The table of input files (shape read as, records read, rejected at ingest and validation, top reason) that
+`curate run` prints before the slow stages and `curate inspect` prints alone; the metrics behind the default
+`source_coverage` gate; and the sentence that names the file which lost the most."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curate.records import Reject, StageResult
+
+
+@dataclass
+class SourceRow:
+    source: str
+    shapes: Counter[str] = field(default_factory=Counter)
+    read: int = 0  # records in at ingest (read or rejected there)
+    rejected: int = 0  # at ingest and validation
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def shape(self) -> str:
+        if not self.shapes:
+            return "-"
+        top = sorted(self.shapes.items(), key=lambda kv: (-kv[1], kv[0]))
+        return top[0][0] + (f" (+{len(top) - 1} more)" if len(top) > 1 else "")
+
+    @property
+    def loss(self) -> float:
+        return self.rejected / self.read if self.read else 0.0
+
+    @property
+    def top_reason(self) -> str:
+        if not self.reasons:
+            return ""
+        reason, n = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        return f"{reason} ({n})"
+
+
+def reason_key(rej: Reject) -> str:
+    """A reason without its locators and pointers: 'consecutive_roles at /messages/2: ...' -> 'consecutive_roles'."""
+    if rej.stage == "validate":
+        return ", ".join(sorted({part.split(" at ")[0].strip() for part in rej.reason.split(";")}))
+    return rej.reason.split(" (")[0] if rej.reason.startswith(("invalid JSON", "record larger")) else rej.reason
+
+
+def source_rows(stages: list[tuple[str, StageResult]]) -> list[SourceRow]:
+    """One row per input file of this run, from ingest's and validation's results (in provenance order)."""
+    rows: dict[str, SourceRow] = {}
+    ingest = dict(stages).get("ingest")
+    if ingest is None:
+        return []
+    for rec in ingest.kept:
+        row = rows.setdefault(rec.provenance.source, SourceRow(rec.provenance.source))
+        row.read += 1
+        row.shapes[str(rec.metadata.get("format", "unknown"))] += 1
+    lost = [*ingest.rejected, *(dict(stages).get("validate") or StageResult([], [])).rejected]
+    for rej in ingest.rejected:
+        rows.setdefault(rej.provenance.source, SourceRow(rej.provenance.source)).read += 1
+    for rej in lost:
+        row = rows.setdefault(rej.provenance.source, SourceRow(rej.provenance.source))
+        row.rejected += 1
+        row.reasons[reason_key(rej)] += 1
+    return [rows[k] for k in sorted(rows)]
+
+
+def coverage_metrics(stages: list[tuple[str, StageResult]]) -> dict[str, float]:
+    rows = source_rows(stages)
+    if not rows:
+        return {}
+    return {"sources.files": len(rows), "sources.worst_loss_share": round(max(r.loss for r in rows), 6),
+            "sources.files_losing_most": sum(1 for r in rows if r.loss > 0.5)}
+
+
+def worst(stages: list[tuple[str, StageResult]]) -> SourceRow | None:
+    rows = source_rows(stages)
+    return max(rows, key=lambda r: (r.loss, r.rejected), default=None) if rows else None
+
+
+def explain_coverage(gates: list[Any], stages: list[tuple[str, StageResult]]) -> list[Any]:
+    """Add the file that lost the most, its shape and top reason to the source_coverage gate's sentence."""
+    row = worst(stages)
+    if row is None or not row.rejected:
+        return gates
+    for g in gates:
+        if g.name == "source_coverage" and "; worst file:" not in g.sentence:
+            g.sentence += (f"; worst file: {row.source} (read as {row.shape}) lost {row.rejected} of {row.read} "
+                           f"records, top reason: {row.top_reason}")
+    return gates
+
+
+def format_table(rows: list[SourceRow]) -> str:
+    head = ["file", "shape", "read", "rejected", "top reason"]
+    body = [[r.source, r.shape, str(r.read), str(r.rejected), r.top_reason] for r in rows]
+    total = [f"{len(rows)} file(s)", "", str(sum(r.read for r in rows)), str(sum(r.rejected for r in rows)), ""]
+    widths = [max(len(x[i]) for x in [head, *body, total]) for i in range(4)]
+    line = lambda cells: "  ".join(  # noqa: E731
+        [cells[0].ljust(widths[0]), cells[1].ljust(widths[1]), cells[2].rjust(widths[2]),
+         cells[3].rjust(widths[3]), cells[4]]).rstrip()
+    return "\n".join([line(head), *(line(b) for b in body), line(total)])
+
+
+def inspect(src: Path, cfg: Any) -> str:
+    """`curate inspect FOLDER`: ingest and validate (without token counting, so it takes seconds), print the
+    table. Nothing is written."""
+    from curate.ingest import ingest
+    from curate.validate import validate
+
+    ingested = ingest(src, cfg, progress=False)
+    vcfg = cfg.validate_.model_copy(update={"count_tokens": False})
+    validated = validate(ingested.kept, vcfg)
+    return format_table(source_rows([("ingest", ingested), ("validate", validated)]))
