@@ -135,10 +135,21 @@ def matcher(words: tuple[str, ...]) -> ContextMatcher:
     return ContextMatcher(list(words))
 
 
+# Phone words every record gets, whatever its detected language: a short line ("Teléfono: 779 021 982") is too
+# short to detect and falls back to the default language. Not the bare 'number' words ('nummer' is in every
+# German 'Bestellnummer'), nor short ones that are everyday words elsewhere.
+_NOT_SHARED = {"numero", "nummer", "bel", "ruf", "reach", "answer", "desk", "office", "call", "dial", "cell"}
+
+
 def words(language: str, entity: str) -> list[str]:
-    """Context words for an entity in a language; other languages use English (Presidio's own words are English)."""
+    """Context words for an entity in a language; other languages use English (Presidio's own words are English).
+    Phone words of the other languages are added, except the generic ones (_NOT_SHARED)."""
     table = CONTEXT.get(language, CONTEXT["en"])
-    return table.get(entity, CONTEXT["en"].get(entity, []))
+    own = table.get(entity, CONTEXT["en"].get(entity, []))
+    if entity != "PHONE_NUMBER":
+        return own
+    shared = [w for t in CONTEXT.values() for w in t.get(entity, []) if w not in _NOT_SHARED]
+    return list(dict.fromkeys(own + shared))
 
 
 def id_words(language: str, native: list[str]) -> list[str]:
