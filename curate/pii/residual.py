@@ -22,7 +22,8 @@ BLANK = "\x00"  # what inserted spans become: no pattern below matches it, and i
 _NB = r"(?<![\w+])"  # not inside a longer token
 _NA = r"(?![\w])"
 _SEP = r"[ \t.\-/]"  # separators inside a number (not line breaks)
-_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_DATE = re.compile(r"(?:(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:\d{4}|\d{2})"
+                   r"|\d{4}[./-](?:0?[1-9]|1[0-2])[./-](?:0?[1-9]|[12]\d|3[01]))(?!\d|[./-]\d)")  # not '05.06.52.16.25' 
 _AMOUNT_AFTER = re.compile(r"\s?(?:[.,]\d{1,2}(?!\d)|€|\$|£|eur\b|chf\b|usd\b|gbp\b|%)", re.IGNORECASE)
 
 # Countries with IBANs (SWIFT registry): a tracking number such as 'JD014600006281937452' is not one.
@@ -56,7 +57,7 @@ SHAPES: list[tuple[str, re.Pattern, int]] = [
         r"(?<![\w+])(?:(?:\+|00)[1-9]\d{0,2}" + _SEP + r"?(?:\(0?\d{1,4}\)" + _SEP + r"?)?\d{1,5}(?:" + _SEP
         + r"?\d{1,5}){1,5}"  # international
         r"|\(?0\d{1,5}\)?" + _SEP + r"?\d{2,5}(?:" + _SEP + r"?\d{2,5}){0,4}"  # national trunk 0
-        r"|\d{3}[ .]\d{3}[ .]\d{3,4}|\d{3}[ .]\d{2}[ .]\d{2}[ .]\d{2})" + _NA), 8),
+        r"|\d{3}[ .]\d{3}[ .]\d{3,4}|\d{2,3}(?:[ .\-]\d{2,3}){3})" + _NA), 8),
 ]
 # Bare digit runs count only beside one of these (any language; substring of the lower-cased window).
 ID_LABELS = re.compile(
