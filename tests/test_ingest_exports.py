@@ -323,6 +323,7 @@ def test_unreadable_file_fails_source_coverage_naming_it(tmp_path, monkeypatch):
     gate = next(g for g in outcome.gates if g.name == "source_coverage")
     assert gate.status == "fail"
     assert "gsm8k/gsm8k_test.jsonl" in gate.sentence and "unreadable file (permission denied)" in gate.sentence
+    assert "gsm8k/gsm8k_test.jsonl" in gate.reason  # the check summary table shows the reason
 
 
 def test_inspect_prints_one_table(tmp_path):
@@ -331,3 +332,10 @@ def test_inspect_prints_one_table(tmp_path):
     assert lines[0].split() == ["file", "shape", "read", "rejected", "top", "reason"]
     assert len(lines) == 1 + 8 + 1
     assert "hh-rlhf/hh_rlhf_harmless_base_test.jsonl" in table and "helpdesk rows" in table
+
+
+def test_run_prints_the_source_table_before_the_slow_stages(capsys):
+    cfg = Config.model_validate({**FAST, "near_dedup": {"enabled": False}})
+    run_stages(MIX / "dolly", cfg, progress=True)
+    err = capsys.readouterr().err
+    assert "file" in err and "databricks_dolly_15k_excerpt.jsonl  dolly" in err

@@ -83,10 +83,13 @@ def explain_coverage(gates: list[Any], stages: list[tuple[str, StageResult]]) ->
     row = worst(stages)
     if row is None or not row.rejected:
         return gates
+    detail = (f"worst file: {row.source} (read as {row.shape}) lost {row.rejected} of {row.read} records, "
+              f"top reason: {row.top_reason}")
     for g in gates:
-        if g.name == "source_coverage" and "; worst file:" not in g.sentence:
-            g.sentence += (f"; worst file: {row.source} (read as {row.shape}) lost {row.rejected} of {row.read} "
-                           f"records, top reason: {row.top_reason}")
+        if g.name == "source_coverage" and "worst file:" not in g.sentence:
+            g.sentence += f"; {detail}"
+            if g.status == "fail":  # tables that show the reason, not the sentence (curate check), name it too
+                g.reason = f"{detail}. {g.reason}"
     return gates
 
 

@@ -15,7 +15,8 @@ REPAIRS: dict[str, str] = {
                                  "with those turns as the assistant",
     "merged_consecutive_turns": "consecutive turns of one side were merged into one (blank line between)",
     "trimmed_to_last_assistant": "turns after the last assistant reply were trimmed",
-    "roles_inferred": "roles were not in the export: the first author is the user, every other author the assistant",
+    "roles_inferred": "roles were not in the export and were inferred: in a helpdesk table the first author is the "
+                      "user and every other author the assistant; plain-string turns alternate, user first",
 }
 
 
