@@ -392,8 +392,8 @@ class GenericPhoneRecognizer(PatternRecognizer):
     """A national phone shape for numbers libphonenumber cannot place in a hinted region ("Tel. (37) 788-063"):
     weak unless a phone word is near, and at least seven digits. A compact number with '+' is a phone number."""
 
-    PATTERNS = [Pattern("phone shape", r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}"
-                                       r"(?:[\s.-]\d{2,8}){1,4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w])",
+    PATTERNS = [Pattern("phone shape", r"(?<![\w+])(?:\+\d{1,3}[ \t.-]?)?(?:\(\d{1,4}\)[ \t.-]?)?\d{2,5}"
+                                       r"(?:[ \t.-]\d{2,8}){1,4}(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?(?![\w])",
                         BARE_DIGITS_SCORE),
                 Pattern("international, compact", r"(?<![\w+])\+\d{8,15}(?![\w])", 0.4)]
 

@@ -176,8 +176,13 @@ def _explained(spans: list[Span]) -> list[Span]:
     formats = [s for s in spans if s.entity in DISTINCTIVE and s.checksum is not None]
     if not formats:
         return spans
+    def explains(f: Span, s: Span) -> bool:  # a longer format explains what is inside it; one of the same length
+        # only what did not verify on its own ('180016070420458' is a Luhn-valid card and a NIR with a wrong key)
+        inside = f.start <= s.start and s.end <= f.end
+        return inside and (f.end - f.start > s.end - s.start or s.checksum is not True)
+
     return [s for s in spans if s.ner or s.entity in DISTINCTIVE or s.entity in PRIORITY
-            or not any(f.start <= s.start and s.end <= f.end for f in formats)]
+            or not any(explains(f, s) for f in formats)]
 
 
 def resolve(text: str, results, cfg: PiiConfig, allow: list[re.Pattern]) -> list[Span]:
