@@ -27,7 +27,7 @@ from curate.pii.config import PiiConfig  # noqa: E402
 from curate.pii.names import NameContextRecognizer, NameShapeRecognizer  # noqa: E402
 from curate.pii.recognizers import (  # noqa: E402
     AnyDomainEmailRecognizer, BirthDateRecognizer, CardRecognizer, ChAhvRecognizer, DeTaxIdContextRecognizer,
-    EsNieRecognizer, EsNifRecognizer, EuVatRecognizer, FrNirRecognizer, GenericPhoneRecognizer, ItFiscalCodeStrictRecognizer, NlBsnRecognizer, PersonalUrlRecognizer,
+    EsNieCheckedRecognizer, EsDniRecognizer, EuVatRecognizer, FrNirRecognizer, GenericPhoneRecognizer, ItFiscalCodeStrictRecognizer, NlBsnRecognizer, PersonalUrlRecognizer,
     PlPeselContextRecognizer, SafeIbanRecognizer, ShortCardRecognizer, StreetAddressRecognizer,
     WindowedPhoneRecognizer)
 
@@ -144,8 +144,8 @@ def recognizers_for(cfg: PiiConfig, lang: str) -> list:
         DeTaxIdContextRecognizer(supported_language=lang, context=ctx.labels("DE_TAX_ID", generic=True)),
         FrNirRecognizer(supported_language=lang, context=ctx.labels("FR_NIR", generic=True)),
         NlBsnRecognizer(supported_language=lang, context=ctx.labels("NL_BSN", generic=True)),
-        EsNifRecognizer(supported_language=lang, context=ctx.labels("ES_NIF", generic=True)),
-        EsNieRecognizer(supported_language=lang, context=ctx.labels("ES_NIE", generic=True)),
+        EsDniRecognizer(supported_language=lang, context=ctx.labels("ES_NIF", generic=True)),
+        EsNieCheckedRecognizer(supported_language=lang, context=ctx.labels("ES_NIE", generic=True)),
         ItFiscalCodeStrictRecognizer(supported_language=lang, context=ctx.labels("IT_FISCAL_CODE", generic=True)),
         PlPeselContextRecognizer(supported_language=lang, context=ctx.labels("PL_PESEL", generic=True)),
         ChAhvRecognizer(supported_language=lang, context=ctx.labels("CH_AHV", generic=True)),

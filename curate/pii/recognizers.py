@@ -235,7 +235,7 @@ class PlPeselContextRecognizer(_Checked, PatternRecognizer):
         return _stdnum(pesel.validate, value)
 
 
-class EsNifRecognizer(_Checked, PatternRecognizer):
+class EsDniRecognizer(_Checked, PatternRecognizer):
     """Spanish DNI/NIF: 8 digits and a check letter."""
 
     PATTERNS = [Pattern("DNI", r"\b\d{8}[- ]?[A-Za-z]\b", 0.5)]
@@ -250,7 +250,7 @@ class EsNifRecognizer(_Checked, PatternRecognizer):
         return _stdnum(dni.validate, value.upper())
 
 
-class EsNieRecognizer(_Checked, PatternRecognizer):
+class EsNieCheckedRecognizer(_Checked, PatternRecognizer):
     """Spanish foreigner's number (NIE): X, Y or Z, 7 digits and a check letter."""
 
     PATTERNS = [Pattern("NIE", r"\b[XYZxyz][- ]?\d{7}[- ]?[A-Za-z]\b", 0.5)]
