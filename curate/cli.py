@@ -10,6 +10,7 @@ from pathlib import Path
 
 from curate import __version__
 from curate.config import ConfigError, load_config
+from curate.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 from curate.ingest import InputError
 from curate.embeddings import EmbeddingModelUnavailable
 from curate.forget import ForgetError
@@ -20,9 +21,8 @@ from curate.smoke.model import SmokeModelUnavailable
 from curate.smoke.train import SmokeError
 from curate.tokens import TokenizerUnavailable
 
-EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE = 0, 1, 2
 # Errors that are the user's input or set-up, not a bug: one plain sentence, exit 2.
-USAGE_ERRORS = (ForgetError, ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable,
+USAGE_ERRORS = (UsageError, ForgetError, ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable,
                 SmokeModelUnavailable, SmokeError)
 
 FORMATS = [
@@ -73,13 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="curate", description="Turn messy exports into a fine-tuning dataset people can trust.")
     p.add_argument("--version", action="version", version=f"curate {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    p.epilog = ("exit codes: 0 passed, 1 a quality gate failed, 2 usage or input error, 3 internal error "
+                "(a bug: the log file named on stderr has the traceback)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="curate a folder of exports into a dataset",
                          description="Ingest SRC, run every stage, publish the dataset to --out.")
     run.add_argument("src", type=Path, help="folder (or single file) of raw exports")
     run.add_argument("--out", type=Path, default=Path("curated"), help="output folder (default: ./curated)")
     run.add_argument("--config", type=Path, help="curate.toml to use (default: ./curate.toml or [tool.curate] in ./pyproject.toml)")
-    run.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    run.add_argument("--force", action="store_true",
+                     help="replace an earlier curate output in --out (only a folder curate wrote; never the input)")
     run.add_argument("--no-prefect", action="store_true",
                      help="run the stages directly, without starting Prefect's temporary server (same outputs)")
     run.add_argument("--seed", type=int, help="override split.seed")
@@ -95,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
                           "every earlier version, publish the next version (v0001, v0002, …) and move `latest`")
     _runner_args(run)
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     srv = sub.add_parser("serve", help="serve a scheduled Prefect deployment that curates new exports into versions",
                          description="Serve the curate flow as a Prefect deployment (flow.serve): on each scheduled run "
                                      "it curates the new files of SRC into the next version under --out (as "
@@ -113,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--skip-smoke", action="store_const", dest="smoke", const="skip", default="auto",
                      help="do not run the LoRA smoke-training gate")
     _runner_args(srv)
-    srv.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    srv.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     fgt = sub.add_parser("forget", help="erase a subject, source file or record from a versioned output",
                          description="Remove every published record of a subject (matched by keyed hash in the PII "
                                      "stage's subject index: needs the same CURATE_PII_KEY), of a source file, or one "
@@ -127,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     fgt.add_argument("--all-versions", action="store_true", help="also rewrite every earlier version")
     fgt.add_argument("--reason", default="erasure request (GDPR art. 17)", help="reason written to the erasure log")
     fgt.add_argument("--config", type=Path, help="curate.toml the runs used")
-    fgt.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    fgt.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     lin = sub.add_parser("lineage", help="where a record came from; register trained adapters",
                          description="show RECORD_ID: its source, what each stage did, and which version holds it. "
                                      "add ADAPTER: record that an adapter was trained on a version, so `forget` "
@@ -141,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--out", type=Path, required=True, help="versioned output root")
     add.add_argument("--version", help="version it was trained on (default: latest)")
     add.add_argument("--name", help="a name for it")
-    lin.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    lin.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     chk = sub.add_parser("check", help="CI gate: measure a dataset as it is; exit 0 pass, 1 a gate failed, 2 error",
                          description="Run every measuring stage and the gates on PATH. Nothing is modified; nothing "
                                      "is written unless --report-dir (Markdown summary, JUnit XML, metrics.json, "
@@ -150,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--config", type=Path, help="curate.toml to use")
     chk.add_argument("--report-dir", type=Path, help="write summary.md, junit.xml, metrics.json and report.html here")
     chk.add_argument("--quiet", action="store_true", help="no progress bars")
-    chk.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    chk.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     init = sub.add_parser("init", help="write a commented curate.toml with every default and its reason")
     init.add_argument("path", type=Path, nargs="?", default=Path("curate.toml"))
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -164,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--config", type=Path, help="curate.toml to use")
     val.add_argument("--rejects", type=Path, help="write the rejects (locators and reasons, never text) to this JSONL file")
     val.add_argument("--quiet", action="store_true", help="no progress bars")
-    val.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    val.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 
@@ -191,6 +194,16 @@ def _summary(out: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def _config(args: argparse.Namespace):
+    """The config, with every gate checked now (a threshold out of range is a usage error before any work)."""
+    from curate.gates import effective_gates
+    from curate.smoke.checks import smoke_gates
+
+    cfg = load_config(args.config, src=getattr(args, "src", None))
+    effective_gates(cfg, smoke_gates(cfg.smoke))
+    return cfg
+
+
 def _schemas(args: argparse.Namespace) -> int:
     from curate.schemas import KINDS, SCHEMA_DIR, write_kind_schemas
 
@@ -214,7 +227,11 @@ def _validate(args: argparse.Namespace) -> int:
     from curate.ingest import ingest
     from curate.validate import validate
 
-    cfg = load_config(args.config, src=args.src)
+    cfg = _config(args)
+    if args.rejects:
+        from curate.publish import check_apart
+
+        check_apart(args.rejects, args.src, "--rejects")
     ingested = ingest(args.src, cfg, progress=not args.quiet)
     result = validate(ingested.kept, cfg.validate_)
     rejects = ingested.rejected + result.rejected
@@ -238,7 +255,11 @@ def _check(args: argparse.Namespace) -> int:
     from curate.pipeline import run_stages
     from curate.report import summary_markdown
 
-    cfg = load_config(args.config, src=args.src)
+    cfg = _config(args)
+    if args.report_dir:
+        from curate.publish import check_apart
+
+        check_apart(args.report_dir, args.src, "--report-dir")
     outcome = run_stages(args.src, cfg, progress=not args.quiet)
     summary = summary_markdown(outcome.gates, outcome.stages, outcome.passed)
     print(summary)
@@ -264,7 +285,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config, src=args.src)
+    cfg = _config(args)
     if args.seed is not None:
         cfg.split.seed = args.seed
     if args.smoke_model:
@@ -273,6 +294,17 @@ def _run(args: argparse.Namespace) -> int:
         raise OutputError("--force does not apply to --incremental: versions are never replaced.")
     if args.no_prefect and args.runner != "local":
         raise OutputError("--runner dask runs through Prefect; drop --no-prefect.")
+    if not args.src.exists():
+        raise InputError(f"Input {args.src} does not exist.")
+    from curate.publish import check_apart, check_output
+
+    check_apart(args.out, args.src)
+    if args.incremental:
+        from curate.versions import VersionStore
+
+        VersionStore(args.out).check()
+    elif check_output(args.out, args.force):
+        print(f"--force: the earlier curate output in {args.out} will be replaced.", file=sys.stderr)
     start = time.perf_counter()
     if args.no_prefect:
         from curate.pipeline import run_incremental, run_pipeline
@@ -284,12 +316,9 @@ def _run(args: argparse.Namespace) -> int:
             run_pipeline(args.src, args.out, cfg, force=args.force, progress=not args.quiet, smoke=args.smoke)
             out = args.out
     else:
-        from curate.publish import check_output
-        from curate.versions import VersionStore
+        from flows.api import ensure_api
 
-        VersionStore(args.out).check() if args.incremental else check_output(args.out, args.force)
-        if not args.src.exists():
-            raise InputError(f"Input {args.src} does not exist.")
+        ensure_api(progress=not args.quiet, share=args.runner != "local")
         from flows.curate_flow import reraise, with_runner
 
         flow = with_runner(args.runner, args.dask_address, args.dask_workers)
@@ -322,9 +351,12 @@ def _newest(root: Path) -> Path:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    load_config(args.config, src=args.src)  # a broken config stops here, not at 2 a.m.
+    _config(args)  # a broken config stops here, not at 2 a.m.
     if not args.src.is_dir():
         raise InputError(f"Input folder {args.src} does not exist.")
+    from curate.publish import check_apart
+
+    check_apart(args.out, args.src)
     from flows.deployments import serve
 
     serve(args.src, args.out, args.config, cron=args.cron, interval=args.interval, timezone=args.timezone,
@@ -365,13 +397,36 @@ def _lineage(args: argparse.Namespace) -> int:
     lines = find_record(args.out, args.record_id)
     if not lines:
         print(f"curate: record {args.record_id} is in no version under {args.out}.", file=sys.stderr)
-        return EXIT_GATE_FAILED
+        return EXIT_USAGE
     print("\n".join(lines))
     return EXIT_OK
 
 
+def _crash_log(exc: BaseException) -> Path | str:
+    """The traceback of an internal error, in a file under the cache folder. Frames and the exception's type only:
+    a library's message could quote a record, so it is written only for curate's own exceptions."""
+    import traceback
+
+    from curate.tokens import cache_dir
+
+    lines = ["".join(traceback.format_tb(exc.__traceback__))]
+    own = type(exc).__module__.startswith(("curate.", "flows."))
+    lines.append(f"{type(exc).__module__}.{type(exc).__name__}" + (f": {exc}" if own else " (message withheld: it could "
+                                                                                           "quote input data)"))
+    try:
+        folder = cache_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        path.write_text(f"curate {__version__}, {' '.join(sys.argv[:2])}\n" + "\n".join(lines) + "\n", encoding="utf-8")
+        return path
+    except OSError:
+        return "(no log: the cache folder is not writable)"
+
+
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.api import configure_startup  # no Prefect import: sets its start-up limit before Prefect loads
+
+    configure_startup()
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help()
@@ -399,11 +454,16 @@ def main(argv: list[str] | None = None) -> int:
             return _lineage(args)
         return _run(args)
     except Exception as exc:
-        # PiiError lives beside Presidio, which only loads when the stage runs: matched by name.
-        if args.debug or not (isinstance(exc, USAGE_ERRORS) or type(exc).__name__ == "PiiError"):
+        if args.debug:
             raise
-        print(f"curate: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        # PiiError lives beside Presidio, which only loads when the stage runs: matched by name.
+        if isinstance(exc, USAGE_ERRORS) or type(exc).__name__ == "PiiError":
+            print(f"curate: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log = _crash_log(exc)
+        print(f"curate: internal error ({type(exc).__name__}); this is a bug in curate, not in your data or "
+              f"config. The traceback is in {log}; rerun with --debug to see it here.", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("curate: interrupted; nothing was published.", file=sys.stderr)
         return 130

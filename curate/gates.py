@@ -2,6 +2,7 @@
 understands. Gates read only stats, so the same gates judge `curate run`, `curate check` and the Prefect flow."""
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -44,11 +45,36 @@ def effective_gates(cfg: Config, extra_defaults: list[dict[str, Any]] = ()) -> l
         if not g.get("enabled", True):
             continue
         try:
-            gates.append(Gate.model_validate({k: v for k, v in g.items() if k != "enabled"}))
+            gate = Gate.model_validate({k: v for k, v in g.items() if k != "enabled"})
         except ValidationError as exc:
             missing = ", ".join(str(e["loc"][0]) for e in exc.errors())
             raise ConfigError(f"gate {name} in config needs {missing}.") from None
+        _check_threshold(gate)
+        gates.append(gate)
     return gates
+
+
+def _metric_range(metric: str) -> tuple[float, float, str] | None:
+    """What a threshold may be for a metric, from its name; None where the name says nothing (a user's metric)."""
+    leaf = metric.rsplit(".", 1)[-1]
+    if leaf.endswith("rise_share") or leaf.endswith("_nats"):
+        return None  # changes: can go either way
+    if any(w in leaf for w in ("rate", "share", "coverage", "normalised", "fraction")):
+        return 0.0, 1.0, "a share between 0 and 1"
+    if metric.startswith("published.") or any(w in metric for w in (
+            "count", "residual", "rejected", "rule.", "examples", "steps", "nonfinite", "conflicts", "total")):
+        return 0.0, math.inf, "a count, 0 or more"
+    return None
+
+
+def _check_threshold(gate: Gate) -> None:
+    """A negative count or a share above 1 would make a gate pass (or fail) whatever the data: refused."""
+    where = f"gates.{gate.name}.threshold = {gate.threshold:g}"
+    if not math.isfinite(gate.threshold):
+        raise ConfigError(f"{where} is not a finite number.")
+    rng = _metric_range(gate.metric)
+    if rng and not rng[0] <= gate.threshold <= rng[1]:
+        raise ConfigError(f"{where} is out of range for {gate.metric}, which is {rng[2]}.")
 
 
 def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, int]) -> dict[str, float]:

@@ -38,11 +38,42 @@ class AccountingError(RuntimeError):
     """Records went missing: in != published + rejected. Always a bug, never ignored."""
 
 
-def check_output(out: Path, force: bool) -> None:
+def check_apart(out: Path, src: Path, option: str = "--out") -> None:
+    """An output may be neither the input, nor inside it (the next run would read curate's own outputs), nor
+    above it (replacing it would delete the input). Resolved paths: symlinks are followed."""
+    o, s = out.expanduser().resolve(), src.expanduser().resolve()
+    where = ("is the input" if o == s else "is inside the input" if s in o.parents else
+             "holds the input" if o in s.parents else None)
+    if where:
+        raise OutputError(f"{option} {out} {where} {src}; choose a folder outside the input (nothing was changed).")
+
+
+def written_by_curate(folder: Path) -> bool:
+    """A folder that a plain curate run published: its manifest.json says so."""
+    manifest = folder / "manifest.json"
+    try:
+        if not manifest.is_file() or manifest.stat().st_size > 50_000_000:
+            return False
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "curate_version" in data and "accounting" in data
+
+
+def check_output(out: Path, force: bool) -> bool:
+    """Refuse an output that would overwrite anything but an earlier curate output; True when --force will
+    replace one."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"Output {out} exists and is not a folder.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(f"Output folder {out} is not empty; pass --force to replace it.")
+    if not (out.is_dir() and any(out.iterdir())):
+        return False
+    if not force:
+        raise OutputError(f"Output folder {out} is not empty; pass --force to replace an earlier curate output "
+                          "there, or choose another folder.")
+    if not written_by_curate(out):
+        raise OutputError(f"Output folder {out} is not empty and was not written by curate (no curate manifest.json); "
+                          "--force only replaces curate's own outputs, so it is left as it is.")
+    return True
 
 
 def dataset_name(rec: Record) -> str:

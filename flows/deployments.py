@@ -15,6 +15,8 @@ from pathlib import Path
 
 from prefect.schedules import Cron, Interval
 
+from flows.api import DEFAULT_STARTUP_S, STARTUP_ENV, PrefectUnavailable
+
 
 def parameters(src: Path, out: Path, config: Path | None, smoke: str = "auto", sharded: bool = False) -> dict:
     # Absolute paths: the runs start in their own processes, whose working folder may differ.
@@ -62,14 +64,18 @@ def prefect_server(home: Path | None = None) -> Iterator[str]:
         proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                  "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
+        limit = float(os.environ.get(STARTUP_ENV) or DEFAULT_STARTUP_S)
+        deadline = time.monotonic() + limit
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/health", timeout=2):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the local Prefect server did not start; see {log / 'curate-serve-server.log'}")
+                    raise PrefectUnavailable(
+                        f"the local Prefect server did not start within {limit:g} s (its log: "
+                        f"{log / 'curate-serve-server.log'}); point PREFECT_API_URL at a running Prefect server, "
+                        f"or raise {STARTUP_ENV}.") from None
                 time.sleep(0.5)
         os.environ["PREFECT_API_URL"] = url  # flow runs start in their own processes and read it from there
         with temporary_settings({PREFECT_API_URL: url}):

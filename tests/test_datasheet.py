@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from pydantic import ValidationError
@@ -218,8 +219,9 @@ def test_config_forbids_unknown_keys():
 
 def test_shipped_pii_evaluation():
     ev = load_pii_evaluation()
-    assert ev["command"] == ".venv/bin/python benchmarks/pii_eval.py" and ev["measured"] == "2026-11-26"
-    assert ev["datasets"]["synth_dataset_v2"]["direct_identifier_recall"] == 0.985
-    assert ev["datasets"]["generated_small"]["person_recall"] == 0.815
+    assert ev["command"] == ".venv/bin/python benchmarks/pii_eval.py" and re.fullmatch(r"\d{4}-\d\d-\d\d", ev["measured"])
+    # re-measured when the PII stage changes; never below the figures of 2026-11-26
+    assert ev["datasets"]["synth_dataset_v2"]["direct_identifier_recall"] >= 0.985
+    assert ev["datasets"]["generated_small"]["person_recall"] >= 0.815
     text = render_datasheet(_manifest(), DatasheetConfig())  # None -> the shipped figures
     assert "presidio_default_person_recall" in text and "0.641" in text

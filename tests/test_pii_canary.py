@@ -46,7 +46,7 @@ def test_canaries_never_leak(tmp_path):
            "PREFECT_LOCAL_STORAGE_PATH": str(results), "CURATE_CACHE_DIR": str(cache), "CURATE_PII_KEY": key}
     run = subprocess.run([sys.executable, "-m", "curate.cli", "run", str(src), "--out", str(out), "--skip-smoke"],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
-    assert run.returncode in (0, 1), run.stderr[-2000:]  # 1: four records fail the size gate, as they should
+    assert run.returncode == 1, run.stderr[-2000:]  # four records fail the size gate, as they should
     assert (out / "manifest.json").exists()
     assert _leaks(run.stdout + run.stderr) == [] and key not in run.stdout + run.stderr
     scanned = 0

@@ -1,4 +1,4 @@
-"""Smoke-training settings. Defaults keep the SmolLM2 run on a 2-core CPU at about two minutes; every field says why."""
+"""Smoke-training settings. Defaults plan the SmolLM2 run to about 90 s on the machine it runs on; every field says why."""
 from __future__ import annotations
 
 from typing import Literal
@@ -29,19 +29,33 @@ class SmokeConfig(_Section):
         description="high for LoRA on purpose: a smoke run has 16 steps to show a drop (on sample_data 1e-3 gave a "
                     "16% drop, 2e-3 a 22% drop, and the general-text loss still fell)",
     )
-    steps: int = Field(
-        default=16, ge=1,
-        description="optimizer steps: about 5 s each for SmolLM2 on this 2-core CPU, 16 fit two minutes",
+    steps: int | None = Field(
+        default=None, ge=1,
+        description="optimizer steps; unset: as many as fit budget_s on this machine (between min_steps and "
+                    "max_steps), from its measured speed, cached per machine so reruns plan the same",
+    )
+    max_steps: int = Field(default=16, ge=1, description="the most steps a planned run takes: 16 show a clear drop")
+    budget_s: float = Field(
+        default=90.0, gt=0,
+        description="wall time the planned smoke step aims at (load, evaluations, training): a 2-core laptop "
+                    "without bf16 runs SmolLM2 at about 15 s a step of 8 x 256 tokens, so the plan shortens "
+                    "examples and steps to fit",
     )
     batch_size: int = Field(default=8, ge=1, description="examples per step; 8 keeps the loss curve readable")
     max_seq_len: int = Field(
         default=256, ge=16, description="tokens per example; covers most single-turn examples, cost grows with it"
     )
+    micro_batch_tokens: int = Field(
+        default=512, ge=16,
+        description="padded tokens per forward/backward piece of a batch (gradients accumulate, same result): "
+                    "8 x 256 tokens at once held 4-5 GB of activations for SmolLM2 in fp32",
+    )
     max_grad_norm: float = Field(default=1.0, gt=0, description="gradient clipping, the usual 1.0")
     sample_size: int = Field(
         default=128, ge=1, description="training examples drawn from the train split: steps x batch, each seen once"
     )
-    heldout_size: int = Field(default=24, ge=2, description="validation examples whose loss is compared before/after")
+    heldout_size: int = Field(default=16, ge=2, description="validation examples whose loss is compared before/after "
+                              "(each is evaluated three times, so it weighs on the budget)")
     validation_fraction: float = Field(
         default=0.1, gt=0, lt=1,
         description="must match [split] so the held-out slice is the published validation split",
@@ -50,8 +64,8 @@ class SmokeConfig(_Section):
     seed: int = Field(default=0, description="fixed so reruns give the same sample, adapter and losses")
     time_budget_s: float = Field(
         default=300.0, gt=0,
-        description="a safety net, not the plan (a quiet 2-core CPU needs about 2 minutes): training stops at this "
-                    "many seconds after the start and the report says so"
+        description="a safety net, not the plan (see budget_s): training stops at this many seconds after the start "
+                    "and the report says so"
     )
     device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="'auto': CUDA when available, else CPU")
     threads: int = Field(
@@ -95,6 +109,5 @@ class SmokeConfig(_Section):
 
     @model_validator(mode="after")
     def _sizes(self) -> "SmokeConfig":
-        if self.min_steps > self.steps:
-            self.min_steps = self.steps
+        self.min_steps = min(self.min_steps, self.steps or self.max_steps, self.max_steps)
         return self

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.records import Record
+from curate.smoke import plan as plan_mod
 from curate.smoke.config import SmokeConfig
 from curate.smoke.format import IGNORE, Example, Formatter
 
@@ -145,6 +146,22 @@ def collate(batch: list[Example], pad_id: int, device: str, which: str = "labels
     return ids.to(device), labels.to(device), mask.to(device)
 
 
+def micro_batches(batch: list[Example], max_tokens: int) -> list[list[Example]]:
+    """A batch cut into length-sorted pieces of at most max_tokens padded tokens (at least one example each).
+
+    Activations for the backward pass grow with batch x length: 8 x 256 tokens held 4-5 GB for SmolLM2 in fp32.
+    Pieces of ~512 tokens hold a quarter of that, pad less (similar lengths share a piece), and give the same
+    gradient: the loss is summed over pieces and divided by the batch's supervised-token count."""
+    pieces: list[list[Example]] = []
+    for e in sorted(batch, key=lambda e: len(e.input_ids)):
+        cur = pieces[-1] if pieces else None
+        if cur is not None and len(e.input_ids) * (len(cur) + 1) <= max_tokens:
+            cur.append(e)
+        else:
+            pieces.append([e])
+    return pieces
+
+
 def token_nll(causal_lm, ids, labels, mask):
     """Per-token negative log-likelihood at supervised positions only, and their row index.
 
@@ -159,6 +176,23 @@ def token_nll(causal_lm, ids, labels, mask):
     logits = causal_lm.lm_head(hidden[:, :-1][sel]).float()
     rows = sel.nonzero()[:, 0]
     return F.cross_entropy(logits, target[sel], reduction="none"), rows
+
+
+def _train_step(causal, batch: list[Example], pad_id: int, device: str, bf16: bool,
+                max_tokens: int) -> tuple[float, int, int]:
+    """Forward and backward over the batch's pieces (gradients accumulate); the batch's mean supervised-token NLL,
+    its supervised-token count and its unpadded token count."""
+    count = sum(sum(1 for x in e.labels[1:] if x != IGNORE) for e in batch)
+    total = 0.0
+    for piece in micro_batches(batch, max_tokens):
+        ids, labels, mask = collate(piece, pad_id, device)
+        with _autocast(device, bf16):
+            nll, _ = token_nll(causal, ids, labels, mask)
+        part = nll.sum() / max(1, count)
+        total += float(part.detach())
+        if math.isfinite(total):
+            part.backward()
+    return total, count, sum(len(e.input_ids) for e in batch)
 
 
 def evaluate(causal_lm, examples: list[Example], pad_id: int, device: str, bf16: bool, batch_size: int,
@@ -243,29 +277,11 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
     with _quiet_transformers(progress):
         model, tok, label = load_base(cfg.model, cfg.seed)
     load_s = time.perf_counter() - t0
-    fmt = Formatter(tok, cfg.max_seq_len)
     pad_id = tok.pad_token_id
-
     sample = rng.sample(train_recs, min(cfg.sample_size, len(train_recs)))
-    formatted = [(r, fmt.record(r)) for r in sample]
-    skipped_undesirable = sum(1 for _, e in formatted if e is None)
-    train = [e for _, e in formatted if e is not None]
-    heldout = [e for e in (fmt.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
-    heldout = [e for e in heldout if _predicts(e)]
-    trainable = [e for e in train if _predicts(e)]
-    if len(trainable) < 2 or not heldout:
-        raise SmokeError(f"smoke training needs at least 2 training and 1 held-out example with assistant tokens; "
-                         f"got {len(trainable)} and {len(heldout)} from {len(records)} records.")
-
-    empty = sum(1 for e in train if e.content_tokens == 0)
-    truncated_to_zero = sum(1 for e in train if e.content_tokens > 0 and e.content_tokens_kept == 0)
-    covered = sum(1 for e in train if e.content_tokens_kept > 0)
-    # Classification labels repeat by design (label balance is a gate of its own): only free-form outputs count.
-    outputs = Counter(e.target.strip() for e in train if e.kind != "classification")
-    top_output = {"top_output_share": outputs.most_common(1)[0][1] / sum(outputs.values())} if outputs else {}
-
-    refs = [fmt.text(t, "reference") for t in reference_texts()]
-    swaps = _swaps(fmt, heldout)
+    longest = Formatter(tok, cfg.max_seq_len)
+    # Reference texts are under 128 tokens: formatted the same at every length the plan may choose.
+    refs = [longest.text(t, "reference") for t in reference_texts()]
 
     model.to(device)
     with torch.random.fork_rng(devices=[]):  # the caller's RNG state is left as it was
@@ -278,15 +294,39 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         causal = pmodel.get_base_model()
         eval_bs = cfg.batch_size * 2
 
+        # The untrained adapter (B = 0) is the base model: its reference loss is also the speed measurement.
         eval_t0 = time.perf_counter()
-        held_base, _, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
         ref_base, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
         eval_s = time.perf_counter() - eval_t0
+        plan = _plan(cfg, label, device, bf16, longest, sample, val_recs, refs, eval_s)
+        fmt = Formatter(tok, plan.max_seq_len)
+
+        formatted = [(r, fmt.record(r)) for r in sample]
+        skipped_undesirable = sum(1 for _, e in formatted if e is None)
+        train = [e for _, e in formatted if e is not None]
+        heldout = [e for e in (fmt.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
+        heldout = [e for e in heldout if _predicts(e)]
+        trainable = [e for e in train if _predicts(e)]
+        if len(trainable) < 2 or not heldout:
+            raise SmokeError(f"smoke training needs at least 2 training and 1 held-out example with assistant "
+                             f"tokens; got {len(trainable)} and {len(heldout)} from {len(records)} records.")
+
+        empty = sum(1 for e in train if e.content_tokens == 0)
+        truncated_to_zero = sum(1 for e in train if e.content_tokens > 0 and e.content_tokens_kept == 0)
+        covered = sum(1 for e in train if e.content_tokens_kept > 0)
+        # Classification labels repeat by design (label balance is a gate of its own): only free-form outputs count.
+        outputs = Counter(e.target.strip() for e in train if e.kind != "classification")
+        top_output = {"top_output_share": outputs.most_common(1)[0][1] / sum(outputs.values())} if outputs else {}
+        swaps = _swaps(fmt, heldout)
+
+        eval_t0 = time.perf_counter()
+        held_base, _, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        eval_s += time.perf_counter() - eval_t0
 
         params = [p for p in pmodel.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
         losses: list[float] = []
-        window = max(1, min(cfg.loss_window, cfg.steps // 3))
+        window = max(1, min(cfg.loss_window, plan.steps // 3))
         first_batches: list[list[Example]] = []
         first_tokens: list[int] = []
         nonfinite = 0
@@ -295,23 +335,18 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         epoch_rng = random.Random(cfg.seed + 1)
         queue: list[list[Example]] = []
         train_t0 = time.perf_counter()
-        bar = tqdm(total=cfg.steps, desc="smoke-train", unit="step", disable=not progress, leave=False)
-        for step in range(cfg.steps):
+        bar = tqdm(total=plan.steps, desc="smoke-train", unit="step", disable=not progress, leave=False)
+        for step in range(plan.steps):
             if time.perf_counter() - t0 >= cfg.time_budget_s:
                 stopped_early = True
                 break
             if not queue:
                 queue = batches(trainable, cfg.batch_size, epoch_rng)
             batch = queue.pop(0)
-            ids, labels, mask = collate(batch, pad_id, device)
             causal.train()
-            with _autocast(device, bf16):
-                nll, _ = token_nll(causal, ids, labels, mask)
-            loss = nll.mean()
-            value = float(loss.detach())
+            value, supervised, seen = _train_step(causal, batch, pad_id, device, bf16, cfg.micro_batch_tokens)
             bad = not math.isfinite(value)
             if not bad:
-                loss.backward()
                 norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
                 bad = not math.isfinite(norm)
             if bad:
@@ -322,8 +357,8 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
             losses.append(value)
             if step < window:
                 first_batches.append(batch)
-                first_tokens.append(len(nll))
-            tokens += int(mask.sum())
+                first_tokens.append(supervised)
+            tokens += seen
             gov.tick()
             bar.set_postfix(step=step + 1, loss=f"{value:.3f}", refresh=False)
             bar.update(1)
@@ -356,10 +391,9 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         "supervised_token_coverage": covered / len(train) if train else 0.0,
         "supervised_token_share": (sum(e.supervised for e in train) / max(1, sum(len(e.input_ids) for e in train))),
         **top_output,
-        "max_seq_len": cfg.max_seq_len,
+        **plan.stats(),
         "nonfinite": nonfinite,
         "steps": steps,
-        "steps_planned": cfg.steps,
         "stopped_early": int(stopped_early),
         "loss_window": len(first_batches),
         "loss_first_window": first,
@@ -387,7 +421,7 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         "model": label,
         "device": device,
         "precision": "bf16 autocast" if bf16 else "fp32",
-        "stopped_early": (f"stopped after {steps} of {cfg.steps} steps: time budget of {cfg.time_budget_s:g} s "
+        "stopped_early": (f"stopped after {steps} of {plan.steps} steps: time budget of {cfg.time_budget_s:g} s "
                           f"reached" if stopped_early else None),
         "heldout_per_example": [{"id": e.record_id, "loss": s / c if c else None} for e, (s, c) in
                                 zip(heldout, held_per)],
@@ -396,6 +430,22 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
         _save_adapter(pmodel, out_dir, cfg.model)
     stats["seconds"] = time.perf_counter() - t0
     return stats, details
+
+
+def _plan(cfg: SmokeConfig, label: str, device: str, bf16: bool, longest: Formatter, sample: list[Record],
+          val_recs: list[Record], refs: list[Example], ref_seconds: float) -> plan_mod.Plan:
+    """Steps and example length: fixed by config, or fitted to budget_s from this machine's cached (or just
+    measured) forward speed."""
+    if cfg.steps is not None:
+        return plan_mod.fixed(cfg)
+    key = plan_mod.machine_key(label, device, bf16)
+    rate = plan_mod.cached_rate(key)
+    ref_tokens = sum(len(e.input_ids) for e in refs)
+    if rate is None:
+        rate = plan_mod.store_rate(key, ref_tokens, ref_seconds)
+    lengths = [len(e.input_ids) for e in (longest.record(r) for r in sample) if e is not None]
+    held = [len(e.input_ids) for e in (longest.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
+    return plan_mod.choose(cfg, rate, lengths, held, ref_tokens)
 
 
 def _predicts(e: Example) -> bool:

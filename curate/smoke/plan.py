@@ -1,0 +1,116 @@
+"""How many steps, and how long an example, fit the smoke step's time budget on the machine it runs on.
+
+The plan comes from one measured figure, the base model's forward speed (tokens/s) on the shipped reference
+texts, which the forgetting check evaluates anyway. That figure is cached per machine (CPU, cores, torch, model,
+precision), so the plan, and with it every loss and the manifest, is the same on every later run of the same
+config on that machine. `smoke.steps` set in config skips all of this.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from curate.smoke.config import SmokeConfig
+from curate.tokens import cache_dir
+
+# Seconds of a training token over seconds of a reference-text token in the measuring forward pass. Measured on
+# SmolLM2 fp32, 1 thread: 1.8 (the backward pass costs more, but the head runs on the ~20-40 % supervised
+# positions of a training example and on every position of a reference text); 2.0 leaves headroom.
+TRAIN_COST = 2.0
+LOAD_S = 5.0  # loading the cached model folder and formatting: 1-3 s measured; the rest is headroom
+LADDER = (256, 192, 128)  # example lengths tried, longest first; shorter ones trade context for steps
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: int
+    max_seq_len: int
+    forward_tokens_per_s: float | None  # None: steps fixed in config
+    projected_s: float | None
+
+    def stats(self) -> dict[str, float | int]:
+        out: dict[str, float | int] = {"steps_planned": self.steps, "max_seq_len": self.max_seq_len}
+        if self.forward_tokens_per_s is not None:
+            out["plan_forward_tokens_per_s"] = self.forward_tokens_per_s
+            out["plan_projected_s"] = round(self.projected_s or 0.0, 1)
+        return out
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_key(model: str, device: str, bf16: bool) -> str:
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{_cpu_name()}|{cores} cores|torch {torch.__version__}|{device}|{'bf16' if bf16 else 'fp32'}|{model}"
+
+
+def _calibration_file() -> Path:
+    return cache_dir() / "smoke" / "calibration.json"
+
+
+def cached_rate(key: str) -> float | None:
+    try:
+        value = json.loads(_calibration_file().read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def store_rate(key: str, tokens: int, seconds: float) -> float:
+    """Rounded to a ~12 % grid, so two first runs on one machine usually agree even without the cache."""
+    rate = 10 ** (round(math.log10(max(tokens, 1) / max(seconds, 1e-6)) * 20) / 20)
+    rate = float(f"{rate:.3g}")
+    path = _calibration_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        data = {}
+    data[key] = rate
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache: the next run measures again
+    return rate
+
+
+def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_lengths: list[int],
+           reference_tokens: int) -> Plan:
+    """The longest example length on LADDER (up to cfg.max_seq_len) that leaves room for at least
+    min(12, max_steps) steps, else the shortest; as many steps as fit, between min_steps and max_steps."""
+    ladder = sorted({n for n in (cfg.max_seq_len, *LADDER) if n <= cfg.max_seq_len}, reverse=True)
+    want = min(12, cfg.max_steps)
+    best: Plan | None = None
+    for seq in ladder:
+        step_tokens = cfg.batch_size * sum(min(n, seq) for n in train_lengths) / max(1, len(train_lengths))
+        held = sum(min(n, seq) for n in heldout_lengths)
+        window = min(cfg.loss_window, cfg.max_steps // 3) * step_tokens
+        # held-out before + after + swapped prompts, reference before + after, the first window again
+        eval_s = (3 * held + 2 * reference_tokens + window) / rate
+        step_s = step_tokens * TRAIN_COST / rate
+        fit = math.floor((cfg.budget_s - LOAD_S - eval_s) / step_s) if step_s > 0 else cfg.max_steps
+        steps = max(cfg.min_steps, min(cfg.max_steps, fit))
+        best = Plan(steps, seq, rate, LOAD_S + eval_s + steps * step_s)
+        if fit >= want:
+            break
+    assert best is not None
+    return best
+
+
+def fixed(cfg: SmokeConfig) -> Plan:
+    return Plan(cfg.steps or cfg.max_steps, cfg.max_seq_len, None, None)
