@@ -11,7 +11,8 @@ def curate(*args, cwd=None):
 
 
 def test_version_and_formats():
-    assert curate("--version").stdout.startswith("curate ")
+    version = curate("--version")
+    assert version.returncode == 0 and version.stdout.startswith("curate ")
     out = curate("formats")
     assert out.returncode == 0 and "ShareGPT" in out.stdout and "OpenAssistant" in out.stdout
 

@@ -83,8 +83,14 @@ def test_non_empty_output_refused_unless_forced(exports, tmp_path):
     with pytest.raises(OutputError, match="not empty"):
         run_pipeline(exports, out, Config(), progress=False)
     assert (out / "keep.txt").exists()
-    run_pipeline(exports, out, Config(), force=True, progress=False)
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    with pytest.raises(OutputError, match="not written by curate"):  # --force replaces only curate's own outputs
+        run_pipeline(exports, out, Config(), force=True, progress=False)
+    assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    run_pipeline(exports, out, Config(), progress=False, smoke="skip")
+    (out / "extra.txt").write_text("added by hand")
+    run_pipeline(exports, out, Config(), force=True, progress=False, smoke="skip")
+    assert not (out / "extra.txt").exists() and (out / "manifest.json").exists()
     assert not list(tmp_path.glob(".out.tmp-*"))  # the temporary folder was renamed into place
 
 
