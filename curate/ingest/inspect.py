@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curate.ingest.sources import detect_format
 from curate.records import Reject, StageResult
 
 
@@ -21,8 +22,9 @@ class SourceRow:
 
     @property
     def shape(self) -> str:
-        if not self.shapes:
-            return "-"
+        if not self.shapes:  # nothing read: say what the file looked like from its name
+            fmt = detect_format(self.source.rsplit("!", 1)[-1])
+            return f"{fmt}, nothing read" if fmt else "unsupported type"
         top = sorted(self.shapes.items(), key=lambda kv: (-kv[1], kv[0]))
         return top[0][0] + (f" (+{len(top) - 1} more)" if len(top) > 1 else "")
 
