@@ -61,6 +61,8 @@ FORMATS = [
     ("helpdesk rows", "CSV/TSV/Parquet/JSONL, one message per row: a conversation or ticket id, a timestamp, a role "
                       "(or an author: the first is the user) and the text; grouped into chats in time order"),
     ("CSV dialects", "the delimiter is sniffed from the header line: comma, ';' (European Excel), tab or '|'"),
+    ("Excel", ".xlsx: the first sheet, header row first, like a CSV (needs openpyxl; without it the file is a "
+              "reject that says so)"),
     ("repairs", "before rejecting, chats are repaired and each repair counted and kept in lineage: "
                 + ", ".join(__import__("curate.ingest.repair", fromlist=["REPAIRS"]).REPAIRS)
                 + " (warn rules: raise to error in [validate.severity])"),

@@ -339,3 +339,23 @@ def test_run_prints_the_source_table_before_the_slow_stages(capsys):
     run_stages(MIX / "dolly", cfg, progress=True)
     err = capsys.readouterr().err
     assert "file" in err and "databricks_dolly_15k_excerpt.jsonl  dolly" in err
+
+
+def test_excel_workbook_read_or_refused_with_a_reason(tmp_path):
+    try:
+        import openpyxl
+    except ImportError:  # not a dependency: the file is recorded with what to do
+        (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+        result = _read(tmp_path)
+        assert [r.reason for r in result.rejected] == [
+            "Excel workbook: reading .xlsx needs openpyxl, which is not installed (pip install openpyxl), "
+            "or save the sheet as CSV"]
+        return
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Frage", "Antwort"])
+    sheet.append(["question", "answer"])  # not the header: data
+    book.save(tmp_path / "sheet.xlsx")
+    cfg = Config.model_validate({"ingest": {"columns": [{"glob": "*.xlsx", "columns": {"question": "Frage", "answer": "Antwort"}}]}})
+    [rec] = _one(tmp_path, cfg)
+    assert [m.content for m in rec.messages] == ["question", "answer"]

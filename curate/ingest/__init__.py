@@ -58,7 +58,7 @@ def _records(src: Source, cfg: Config) -> Iterator[Record | Reject]:
 
 
 def _read_source(src: Source, cfg: Config, base: Provenance) -> Iterator[Record | Reject]:
-    tabular = src.fmt in ("csv", "tsv", "parquet")
+    tabular = src.fmt in ("csv", "tsv", "parquet", "xlsx")
     mapping = _mapping_for(src.name, cfg) if tabular else None
     message_rows: dict[str, str] | None = None  # set when the file is a helpdesk export, one message per row
     rows: list[tuple[str, dict[str, object]]] = []

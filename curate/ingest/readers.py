@@ -328,9 +328,49 @@ def read_parquet(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[
         raise FileProblem("table has a header row but no data rows")
 
 
+def read_xlsx(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """The first sheet of an Excel workbook, header row first, streamed with openpyxl's read-only mode."""
+    try:
+        import openpyxl  # type: ignore[import-not-found]
+    except ImportError:
+        raise FileProblem("Excel workbook: reading .xlsx needs openpyxl, which is not installed "
+                          "(pip install openpyxl), or save the sheet as CSV") from None
+    data: BinaryIO = stream if stream.seekable() else io.BytesIO(
+        _read_whole(stream, limits.max_document_bytes, "a compressed or archived workbook is read whole and this one "
+                    f"is larger than ingest.max_document_bytes ({_size(limits.max_document_bytes)})"))
+    try:
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    except Exception as exc:  # noqa: BLE001  openpyxl raises many types for broken files
+        raise FileProblem(f"unreadable Excel workbook ({type(exc).__name__})") from None
+    if not any(header):
+        raise FileProblem("Excel sheet has no header row")
+    row_no = 0
+    for n, row in enumerate(rows, start=2):
+        cells = ["" if c is None else c if isinstance(c, str) else str(c) for c in row]
+        if not any(c.strip() for c in cells):
+            continue
+        row_no += 1
+        loc = f"row {row_no} (sheet row {n})"
+        extra = [c for c in cells[len(header):] if c.strip()]
+        cells = (cells + [""] * len(header))[: len(header)]  # read-only sheets pad or cut rows to the used range
+        if extra:
+            yield Item(loc, error=f"row has {len(header) + len(extra)} fields but the header has {len(header)}")
+        elif sum(len(c) for c in cells) > limits.max_record_bytes:
+            yield Item(loc, error=too_large(limits.max_record_bytes))
+        else:
+            yield Item(loc, dict(zip(header, cells)))
+    if row_no == 0:
+        raise FileProblem("table has a header row but no data rows")
+
+
 def read_items(stream: BinaryIO, fmt: str, fallback: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     if fmt == "parquet":
         yield from read_parquet(stream, limits)
+        return
+    if fmt == "xlsx":
+        yield from read_xlsx(stream, limits)
         return
     head, wide = sniff(stream)
     body: BinaryIO = io.BufferedReader(_Prefixed(head, stream), 1 << 16)

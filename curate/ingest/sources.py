@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 TEXT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
-                ".txt": "text", ".md": "text", ".parquet": "parquet"}
+                ".txt": "text", ".md": "text", ".parquet": "parquet", ".xlsx": "xlsx"}
 
 
 @dataclass
@@ -57,7 +57,7 @@ def file_problem(path: Path) -> str | None:
             return "unreadable file (permission denied)"
         return f"unreadable file ({type(exc).__name__})"
     if stat.S_ISDIR(st.st_mode):
-        return "symlink to a folder; not followed"
+        return "symlink to a folder; not followed" if path.is_symlink() else "folder that cannot be listed; not read"
     if stat.S_ISFIFO(st.st_mode):
         return "named pipe (FIFO), not a regular file; not read"
     if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
@@ -126,8 +126,10 @@ def input_files(root: Path) -> list[str]:
     cannot be read becomes a file-level reject with its reason instead of vanishing."""
     if not root.is_dir():
         return [root.name]
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    out: list[str] = []
+    # a subfolder that cannot be listed is listed itself, so it becomes a reject instead of vanishing
+    unlisted = lambda err: out.append(Path(err.filename).relative_to(root).as_posix())  # noqa: E731
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unlisted):
         base = Path(dirpath)
         for d in list(dirnames):
             if (base / d).is_symlink():  # os.walk lists a symlink to a folder as a folder; it is not followed
