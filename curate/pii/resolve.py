@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from curate.pii.config import PiiConfig
 from curate.pii.recognizers import CHECKSUM_KEY
-from curate.pii.names import COMPANY, TITLES, common_words, given_names, last_names, name_like
+from curate.pii.names import (COMPANY, TITLES, common_words, dictionary_word, given_names, last_names, name_like,
+                              stop_words)
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
 PRIORITY = {"STREET_ADDRESS": 2, "URL": 2, "PERSON": 1, "LOCATION": 0, "DATE_TIME": 0, "NRP": 0, "ORGANIZATION": 0}
@@ -60,6 +61,56 @@ def _trim_person(text: str, s: Span) -> Span | None:
     if s.entity == "PERSON" and sum(c.isdigit() for c in value) >= sum(c.isalpha() for c in value):
         return None
     return Span(start, end, s.entity, s.score, s.ner)
+
+
+NAME_PARTICLES = {"von", "van", "de", "der", "den", "di", "da", "del", "della", "dei", "degli", "du", "des", "la", "le",
+                  "ten", "ter", "zu", "y", "dos", "das", "do", "d'", "l'"}
+# Languages whose NER model here is borrowed from another language (engine: de/nl use English, es/it French)
+BORROWED_NER = {"de", "nl", "es", "it"}
+
+
+def _split_person(text: str, s: Span, lang: str) -> list[Span]:
+    """A NER 'person' span is cut into its runs of name words: lower-case words end a run ('Amadeo Bordiga e di
+    Antonio Gramsci', 'catturato e messo in catene'), a particle stays only between a given name (or an initial or,
+    outside German, a word in no dictionary) and a capitalised word ('Ursula von der Leyen', not 'Nachfolgerin von
+    Juli Minoves'). German capitalises every noun, so there a one-word run from a borrowed NER model must be a
+    known name that is not also a German word ('Sommer', 'Regie' are not; 'Vogel' alone is left to titles and to
+    a fuller mention elsewhere in the record)."""
+    words = [(m.start() + s.start, m.end() + s.start) for m in re.finditer(r"[^\s,;:()\"]+", text[s.start:s.end])]
+    if len(words) < 2 and lang != "de":
+        return [s]
+    given, runs, run = given_names(), [], []
+    for i, (a, b) in enumerate(words):
+        w = text[a:b].strip(".")
+        nxt = text[words[i + 1][0]] if i + 1 < len(words) else ""
+        if w[:1].isupper():
+            run.append((a, b))
+        elif w.casefold() in NAME_PARTICLES and run and nxt.isupper() and (
+                text[run[-1][0]:run[-1][1]].strip(".") in given or len(text[run[-1][0]:run[-1][1]].strip(".")) == 1
+                or text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES):
+            run.append((a, b))
+        elif not any(text[x].isupper() for x, _ in words):  # all lower-case ('naomi ryan'): known names only
+            names = [text[x:y].strip(".").title() for x, y in words]
+            ok = all((n in given or n in last_names()) and n.casefold() not in stop_words() for n in names)
+            return [s] if ok else []
+        else:
+            runs.append(run)
+            run = []
+    runs.append(run)
+    out = []
+    for run in runs:
+        while run and text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES:
+            run.pop()
+        if not run:
+            continue
+        if len(run) == 1 and lang in BORROWED_NER:
+            w = text[run[0][0]:run[0][1]].strip(".")
+            known = w in given or w in last_names()
+            if w.casefold() in stop_words() or (lang == "de" and (not known or dictionary_word(w))) \
+                    or (not known and dictionary_word(w)):
+                continue
+        out.append(Span(run[0][0], run[-1][1], s.entity, s.score, s.ner, s.checksum))
+    return out
 
 
 def _split_lines(text: str, s: Span) -> list[Span]:
@@ -150,12 +201,13 @@ def to_spans(results, entities) -> list[Span]:
             for r in results if r.entity_type in entities]
 
 
-def clean(text: str, spans: list[Span], cfg: PiiConfig, allow: list[re.Pattern]) -> list[Span]:
+def clean(text: str, spans: list[Span], cfg: PiiConfig, allow: list[re.Pattern], lang: str = "en") -> list[Span]:
     """Known false positives out, names trimmed, allow-listed terms kept. Shared by the scrub and the residual
     scan, so the residual count does not report what was rightly left alone (amounts, dates)."""
     emails = [s for s in spans if s.entity == "EMAIL_ADDRESS"]
     kept = []
-    for s in [piece for s in spans for piece in (_split_lines(text, s) if s.ner else [s])]:
+    pieces = [piece for s in spans for piece in (_split_lines(text, s) if s.ner else [s])]
+    for s in [p for s in pieces for p in (_split_person(text, s, lang) if s.ner and s.entity == "PERSON" else [s])]:
         if s.entity in ("PERSON", "LOCATION"):
             s = _trim_person(text, s)
         if s is None or _is_false_positive(text, s, emails):
@@ -185,10 +237,10 @@ def _explained(spans: list[Span]) -> list[Span]:
             or not any(explains(f, s) for f in formats)]
 
 
-def resolve(text: str, results, cfg: PiiConfig, allow: list[re.Pattern]) -> list[Span]:
+def resolve(text: str, results, cfg: PiiConfig, allow: list[re.Pattern], lang: str = "en") -> list[Span]:
     spans = _explained(to_spans(results, set(cfg.entities) | set(cfg.deny_list)))
     spans = [s for s in spans if s.score >= cfg.thresholds.get(s.entity, cfg.score_threshold)]
-    return merge(clean(text, spans, cfg, allow))
+    return merge(clean(text, spans, cfg, allow, lang))
 
 
 def echo_names(text: str, spans: list[Span]) -> list[Span]:

@@ -156,7 +156,7 @@ class Scrubber:
         wanted = list(dict.fromkeys([*self.cfg.entities, *self.cfg.deny_list]))
         results = self.analyzer.analyze(text, lang, entities=self.entities_for(text, lang, wanted),
                                         nlp_artifacts=self.nlp._doc_to_nlp_artifact(doc, lang))
-        spans = resolve(text, results, self.cfg, self.allow)
+        spans = resolve(text, results, self.cfg, self.allow, lang)
         return echo_names(text, spans) if any(s.entity == "PERSON" for s in spans) else spans
 
     def detect(self, texts: list[str]) -> list[tuple[str, list[Span]]]:
