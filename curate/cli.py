@@ -9,21 +9,28 @@ import time
 from pathlib import Path
 
 from curate import __version__
-from curate.config import ConfigError, load_config
 from curate.errors import EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
-from curate.ingest import InputError
-from curate.embeddings import EmbeddingModelUnavailable
-from curate.forget import ForgetError
-from curate.gates import GateFailed
-from curate.publish import OutputError
-from curate.schemas import SchemaRefused
-from curate.smoke.model import SmokeModelUnavailable
-from curate.smoke.train import SmokeError
-from curate.tokens import TokenizerUnavailable
 
-# Errors that are the user's input or set-up, not a bug: one plain sentence, exit 2.
-USAGE_ERRORS = (UsageError, ForgetError, ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable, EmbeddingModelUnavailable,
-                SmokeModelUnavailable, SmokeError)
+_BROKEN: Exception | None = None  # a module that fails to import is an internal error (exit 3), reported by main()
+try:
+    from curate.config import ConfigError, load_config
+    from curate.embeddings import EmbeddingModelUnavailable
+    from curate.forget import ForgetError
+    from curate.gates import GateFailed
+    from curate.ingest import InputError
+    from curate.publish import OutputError
+    from curate.schemas import SchemaRefused
+    from curate.smoke.model import SmokeModelUnavailable
+    from curate.smoke.train import SmokeError
+    from curate.tokens import TokenizerUnavailable
+
+    # Errors that are the user's input or set-up, not a bug: one plain sentence, exit 2.
+    USAGE_ERRORS: tuple[type[Exception], ...] = (
+        UsageError, ForgetError, ConfigError, InputError, OutputError, SchemaRefused, TokenizerUnavailable,
+        EmbeddingModelUnavailable, SmokeModelUnavailable, SmokeError)
+except Exception as exc:  # noqa: BLE001
+    _BROKEN = exc
+    USAGE_ERRORS = (UsageError,)
 
 FORMATS = [
     ("OpenAI chat JSONL", '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}'),
@@ -409,19 +416,19 @@ def _crash_log(exc: BaseException) -> Path | str:
     a library's message could quote a record, so it is written only for curate's own exceptions."""
     import traceback
 
-    from curate.tokens import cache_dir
-
     lines = ["".join(traceback.format_tb(exc.__traceback__))]
     own = type(exc).__module__.startswith(("curate.", "flows."))
     lines.append(f"{type(exc).__module__}.{type(exc).__name__}" + (f": {exc}" if own else " (message withheld: it could "
                                                                                            "quote input data)"))
     try:
+        from curate.tokens import cache_dir
+
         folder = cache_dir() / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
         path.write_text(f"curate {__version__}, {' '.join(sys.argv[:2])}\n" + "\n".join(lines) + "\n", encoding="utf-8")
         return path
-    except OSError:
+    except Exception:  # noqa: BLE001  (an unwritable cache, or curate.tokens itself broken)
         return "(no log: the cache folder is not writable)"
 
 
@@ -430,6 +437,11 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_startup()
     args = _parser().parse_args(argv)
+    if _BROKEN is not None:
+        log = _crash_log(_BROKEN)
+        print(f"curate: internal error: curate could not load ({type(_BROKEN).__name__}); reinstall it (make setup). "
+              f"The traceback is in {log}.", file=sys.stderr)
+        return EXIT_INTERNAL
     if args.command is None:
         _parser().print_help()
         return EXIT_USAGE
