@@ -126,3 +126,12 @@ def test_prefect_that_cannot_start_is_one_sentence_and_exit_2(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert "did not start" in last and "--no-prefect" in last and "PREFECT_API_URL" in last
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_a_broken_install_is_an_internal_error_not_a_failed_gate(tmp_path):
+    code = ("import sys; sys.modules['curate.forget'] = None; from curate.cli import main; "
+            "sys.exit(main(['formats']))")  # importing curate.forget now raises ImportError
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "CURATE_CACHE_DIR": str(tmp_path / "cache")})
+    assert result.returncode == EXIT_INTERNAL, result.stderr
+    assert "could not load (ImportError)" in result.stderr and "Traceback" not in result.stderr
