@@ -134,4 +134,4 @@ def test_a_broken_install_is_an_internal_error_not_a_failed_gate(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "CURATE_CACHE_DIR": str(tmp_path / "cache")})
     assert result.returncode == EXIT_INTERNAL, result.stderr
-    assert "could not load (ImportError)" in result.stderr and "Traceback" not in result.stderr
+    assert "could not load (ModuleNotFoundError)" in result.stderr and "Traceback" not in result.stderr
