@@ -5,7 +5,7 @@ the 49k vocabulary, fp32, torch's default threads) on the same formatted example
 
 Each mode runs in a fresh child process. The machine's load average is printed with each result: other busy
 processes on a 2-core box change a step's time several-fold.
-Run:  .venv/bin/python benchmarks/smoke.py [--naive-steps 4] [--skip-naive]
+Run:  .venv/bin/python benchmarks/smoke.py [--naive-steps 4] [--skip-naive] [--precision fp32]
 """
 from __future__ import annotations
 
@@ -29,7 +29,13 @@ def records():
     return [r for r in recs if r.kind in ("chat", "instruction")]
 
 
-def measure_curate(device: str) -> dict:
+def peak_rss_mb() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def measure_curate(device: str, precision: str) -> dict:
     from curate.smoke import SmokeConfig, smoke_train
     from curate.smoke.model import ensure_smollm2, smollm2_dir
 
@@ -38,7 +44,8 @@ def measure_curate(device: str) -> dict:
     t = time.perf_counter()
     ensure_smollm2()
     convert_s = time.perf_counter() - t
-    cfg = SmokeConfig(device=device)
+    cfg = SmokeConfig(device=device, precision=precision)
+    rss_before = peak_rss_mb()
     start = time.perf_counter()
     res = smoke_train(recs, cfg, None, progress=False)
     total = time.perf_counter() - start
@@ -51,7 +58,9 @@ def measure_curate(device: str) -> dict:
             "heldout_loss_base": s["heldout_loss_base"], "heldout_loss_adapter": s["heldout_loss_adapter"],
             "reference_loss_base": s["reference_loss_base"], "reference_loss_adapter": s["reference_loss_adapter"],
             "loss_drop_share": s["loss_drop_share"], "input_dependence_nats": s.get("input_dependence_nats"),
-            "passed": all(ok for _, ok, _ in res.details["verdict"])}
+            "passed": all(ok for _, ok, _ in res.details["verdict"]), "max_seq_len": s["max_seq_len"],
+            "plan_forward_tokens_per_s": s.get("plan_forward_tokens_per_s"), "rss_before_mb": rss_before,
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def measure_naive(device: str, steps: int) -> dict:
@@ -96,12 +105,13 @@ def measure_naive(device: str, steps: int) -> dict:
         tokens += int(mask.sum())
     return {"mode": f"naive-full-ft-{device}", "steps": steps, "batch": cfg.batch_size,
             "seconds_per_step": sum(times) / len(times), "step_seconds": [round(x, 2) for x in times],
-            "load_seconds": load_s, "tokens_trained": tokens, "threads": torch.get_num_threads()}
+            "load_seconds": load_s, "tokens_trained": tokens, "threads": torch.get_num_threads(),
+            "peak_rss_mb": peak_rss_mb()}
 
 
-def child(mode: str, naive_steps: int) -> dict:
+def child(mode: str, naive_steps: int, precision: str) -> dict:
     kind, device = mode.rsplit("-", 1)
-    out = measure_curate(device) if kind == "curate" else measure_naive(device, naive_steps)
+    out = measure_curate(device, precision) if kind == "curate" else measure_naive(device, naive_steps)
     out["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
     return out
 
@@ -110,10 +120,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--naive-steps", type=int, default=4, help="full fine-tuning steps to time (each is slow)")
     ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                    help="curate's smoke precision (fp32: what a CPU without native bf16 runs)")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
-        print(json.dumps(child(args.measure, args.naive_steps)))
+        print(json.dumps(child(args.measure, args.naive_steps, args.precision)))
         return
 
     import torch
@@ -124,7 +136,8 @@ def main() -> None:
           f"CUDA: {torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'not available'}")
     results = {}
     for mode in modes:
-        proc = subprocess.run([sys.executable, __file__, "--measure", mode, "--naive-steps", str(args.naive_steps)],
+        proc = subprocess.run([sys.executable, __file__, "--measure", mode, "--naive-steps", str(args.naive_steps),
+                               "--precision", args.precision],
                               capture_output=True, text=True, cwd=REPO, env={**os.environ, "TQDM_DISABLE": "1"})
         if proc.returncode != 0:
             print(f"{mode}: failed\n{proc.stderr[-2000:]}")
@@ -133,11 +146,12 @@ def main() -> None:
         results[mode] = res
         print(json.dumps(res))
     print()
-    print(f"{'mode':<22}{'s/step':>9}{'steps':>7}{'total s':>10}{'threads':>9}{'load':>7}")
+    print(f"{'mode':<22}{'s/step':>9}{'steps':>7}{'total s':>10}{'peak MB':>9}{'threads':>9}{'load':>7}")
     for mode, r in results.items():
         total = r.get("total_seconds")
         print(f"{r['mode']:<22}{r['seconds_per_step']:>9.2f}{r['steps']:>7}"
-              f"{(f'{total:.1f}' if total else '-'):>10}{str(r['threads']):>9}{r['loadavg_1m_after']:>7}")
+              f"{(f'{total:.1f}' if total else '-'):>10}{r['peak_rss_mb']:>9}{str(r['threads']):>9}"
+              f"{r['loadavg_1m_after']:>7}")
     for d in devices:
         c, n = results.get(f"curate-{d}"), results.get(f"naive-{d}")
         if c and n:
@@ -146,7 +160,9 @@ def main() -> None:
                   f"{c['seconds_per_step']:.2f} s, batch {c['batch']})")
         if not c:
             continue
-        print(f"{d}: curate smoke run {c['total_seconds']:.1f} s total ({c['steps']} steps, {c['train_seconds']:.1f} s "
+        print(f"{d}: curate smoke run {c['total_seconds']:.1f} s total ({c['steps']} steps of {c['batch']} x up to "
+              f"{c['max_seq_len']} tokens, planned from {c['plan_forward_tokens_per_s']} forward tokens/s; "
+              f"{c['train_seconds']:.1f} s "
               f"training, {c['eval_seconds']:.1f} s evaluation, {c['load_seconds']:.1f} s model load); "
               f"held-out {c['heldout_loss_base']:.3f} -> {c['heldout_loss_adapter']:.3f}, general text "
               f"{c['reference_loss_base']:.3f} -> {c['reference_loss_adapter']:.3f}, gate "
