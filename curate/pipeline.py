@@ -51,10 +51,11 @@ class StagesOutcome:
 
 
 def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall = call_directly,
-               mapper: Mapper = in_process, prior: Prior | None = None) -> StagesOutcome:
+               mapper: Mapper = in_process, prior: Prior | None = None, show_sources: bool = False) -> StagesOutcome:
     """Every stage up to the gates; nothing is written. prior: the latest version of a versioned output: only new
     or changed files are read, new records deduplicate against its records, and the gates judge the whole new
-    version (carried + new)."""
+    version (carried + new). show_sources (or progress): print the table of input files to stderr after validation,
+    before the slow stages (`curate run` does, --quiet or not)."""
     ingested: StageResult = call("ingest", ingest, src, cfg, progress, mapper, prior.sources if prior else None)
     stages: list[tuple[str, StageResult]] = [("ingest", ingested)]
     superseded = 0
@@ -81,7 +82,7 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
         ("diversity", measure_diversity, (cfg.diversity, cfg.semantic_dedup, progress)),
     ]
     for name, fn, args in steps:
-        if name == "exact_dedup" and progress:  # before the slow stages: what each file gave
+        if name == "exact_dedup" and (progress or show_sources):  # before the slow stages: what each file gave
             print(format_table(source_rows(stages)), file=sys.stderr)
         if name == "diversity" and prior is not None:
             current = [*prior.records, *current]  # diversity and the gates judge the whole version
@@ -154,7 +155,7 @@ def _with_smoke(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall,
 def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, progress: bool = True,
                  call: StageCall = call_directly, smoke: str = "auto", mapper: Mapper = in_process) -> PublishSummary:
     check_output(out, force)  # fail before the slow work, not after it
-    outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper)
+    outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper, show_sources=True)
     stages, gates, smoke_dir = _with_smoke(outcome, cfg, out, call, progress, smoke)
     # A failed gate still publishes the report and rejects, marked not publishable, so people can see why.
     return _publish(call, smoke_dir, outcome.records, stages, out, cfg, force, gates, outcome.metrics, smoke_dir)
@@ -190,7 +191,7 @@ def _next_version(store: VersionStore, src: Path, cfg: Config, progress: bool, c
         if not cfg.pii.enabled or resolve_key(cfg.pii) is None:
             raise PiiError(f"{root}/erasure_log.jsonl lists erased subjects to keep out of new versions, which "
                            f"needs the PII stage and its HMAC key: set {cfg.pii.key_env}.")
-    outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper, prior=prior)
+    outcome = run_stages(src, cfg, progress=progress, call=call, mapper=mapper, prior=prior, show_sources=True)
     if prior is not None and outcome.files_read == 0:
         return None
     name = store.next_name()
