@@ -359,3 +359,13 @@ def test_excel_workbook_read_or_refused_with_a_reason(tmp_path):
     cfg = Config.model_validate({"ingest": {"columns": [{"glob": "*.xlsx", "columns": {"question": "Frage", "answer": "Antwort"}}]}})
     [rec] = _one(tmp_path, cfg)
     assert [m.content for m in rec.messages] == ["question", "answer"]
+
+
+def test_thread_of_named_authors_gets_inferred_roles(tmp_path):
+    row = {"thread": [{"from": "ana@example.org", "body": "Invoice 12 is wrong."},
+                      {"from": "help@shop.example", "body": "Fixed, sorry!"},
+                      {"from": "ana@example.org", "body": "Thanks."}]}
+    result = _read(_jsonl(tmp_path / "mail.jsonl", [row]))
+    [rec] = result.kept
+    assert roles(rec) == ["user", "assistant"]  # the closing "Thanks." is trimmed
+    assert rec.metadata["repairs"] == ["roles_inferred", "trimmed_to_last_assistant"]

@@ -123,7 +123,13 @@ def _chat(raw: Any, where: str) -> tuple[list[Message], bool]:
         return parsed[1], False
     if isinstance(raw, list) and raw and all(isinstance(m, str) for m in raw):
         return [Message(role="user" if i % 2 == 0 else "assistant", content=m) for i, m in enumerate(raw)], True
-    return _messages(raw, where), False
+    msgs = _messages(raw, where)
+    authors = [m.role for m in msgs]
+    if len(set(authors)) >= 2 and not any(a in ROLE_ALIASES.values() for a in authors):
+        # e-mail threads and chat logs name people, not roles: whoever writes first asks, the others answer
+        return [m.model_copy(update={"role": "user" if a == authors[0] else "assistant"})
+                for m, a in zip(msgs, authors)], True
+    return msgs, False
 
 
 def _reply(raw: Any, where: str) -> list[Message]:
