@@ -10,6 +10,9 @@ with one word replaced: Jaccard of 5-word shingles 0.83-0.97).
   embed-*      ~1,000 support chats (benchmarks/ingest.py's generator, text = comparable_text): embed() with the
                cache off, cold (temporary CURATE_CACHE_DIR), warm (new process), vs SentenceTransformer.encode
 docs/s is by wall clock and per CPU-second of the timed part (= per core; steadier under other load).
+--baseline DIR runs the `near` and `semantic` cases a second time with DIR first on PYTHONPATH (a folder holding an
+older `curate/`, e.g. `git archive <commit> curate | tar -x -C DIR`), so a change's throughput is compared in one run.
+  semantic     dedup_semantic on the ~1,000 support chats (embeddings from a warm cache: the stage's own work)
 Run:  .venv/bin/python benchmarks/dedup.py     (about 10 minutes on 2 cores; --help for options; exit code 0)
 """
 import argparse
@@ -84,6 +87,20 @@ def measure(job: dict) -> dict:
         removed = {index[r.id] for r in dedup_near(records, cfg).rejected}
         out.update(wall=time.perf_counter() - w0, cpu=usage()[0] - c0, docs=len(records), removed=len(removed),
                    planted=sum(planted), planted_found=sum(1 for i in removed if planted[i]))
+    elif kind == "semantic":
+        import random
+        sys.path.insert(0, str(Path(__file__).parent))
+        from ingest import chat_line
+        from curate.config import SemanticDedupConfig
+        from curate.dedup_semantic import dedup_semantic
+        from curate.ingest import ingest
+        with tempfile.TemporaryDirectory() as tmp:
+            (path := Path(tmp) / "chats.jsonl").write_text("".join(chat_line(random.Random(i)) for i in range(n)))
+            records = ingest(path, Config(), progress=False).kept
+        dedup_semantic(records, SemanticDedupConfig())  # fills the embedding cache, outside the clock
+        w0, c0 = time.perf_counter(), usage()[0]
+        res = dedup_semantic(records, SemanticDedupConfig())
+        out.update(wall=time.perf_counter() - w0, cpu=usage()[0] - c0, docs=len(records), removed=len(res.rejected))
     else:  # embeddings of n support chats from the house generator (benchmarks/ingest.py), text = comparable_text
         import random
         sys.path.insert(0, str(Path(__file__).parent))
@@ -109,7 +126,7 @@ def measure(job: dict) -> dict:
 
 
 def run_child(job: dict, env: dict | None = None) -> dict:
-    print(f"measuring {job['kind']} n={job['n']:,} ...", flush=True)
+    print(f"measuring {job['kind']} n={job['n']:,}{' (baseline)' if env and 'PYTHONPATH' in env else ''} ...", flush=True)
     proc = subprocess.run([sys.executable, __file__, "--measure", json.dumps(job)], capture_output=True, text=True,
                           env=dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **(env or {})))
     if proc.returncode != 0:
@@ -171,6 +188,20 @@ def embed_section(n: int) -> None:
         print(f"records/s {r['kind']} / embed-plain = {rate(r) / rate(ok[0]):.2f}")
 
 
+def baseline_section(sizes: list[int], embed_n: int, baseline: str) -> None:
+    """The same `near` (and `semantic`) jobs with this tree and with the baseline tree, alternated."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = [("near", n) for n in sizes if n <= 100_000] + ([("semantic", embed_n)] if embed_n else [])
+        for kind, n in jobs:
+            for label, env in (("this tree", {}), ("baseline", {"PYTHONPATH": baseline})):
+                r = run_child({"kind": kind, "n": n}, {"CURATE_CACHE_DIR": tmp, **env})
+                if not r.get("failed"):
+                    rows.append([f"{kind} {label}", f"{r['docs']:,}", f"{r['wall']:.2f}", f"{rate(r):,.0f}",
+                                 f"{rate(r, 'cpu'):,.0f}", f"{r.get('removed', 0):,}"])
+    table(f"This tree vs baseline {baseline}", ["stage", "docs", "wall s", "docs/s", "docs/CPU-s", "removed"], rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmark MinHash signatures, dedup_near and embeddings against the "
                                  "naive datasketch loop and plain SentenceTransformer.encode (see module docstring).")
@@ -178,12 +209,17 @@ def main() -> None:
                     help="comma-separated document counts (default %(default)s); dedup_near runs on those <= 100000")
     ap.add_argument("--skip-1m", action="store_true", help="drop sizes of 1,000,000 and more")
     ap.add_argument("--embed-n", type=int, default=1000, help="chats to embed (default %(default)s; 0 skips)")
+    ap.add_argument("--baseline", help="folder with an older curate/ to compare near and semantic dedup against")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(json.loads(args.measure))))
         return
     t0 = time.perf_counter()
+    if args.baseline:
+        baseline_section([int(s) for s in args.sizes.split(",") if s], args.embed_n, args.baseline)
+        print(f"\ntotal wall time {time.perf_counter() - t0:.0f} s")
+        return
     minhash_section([int(s) for s in args.sizes.split(",") if s and not (args.skip_1m and int(s) >= 1e6)])
     if args.embed_n:
         embed_section(args.embed_n)

@@ -185,8 +185,9 @@ def sentence_copy(it: Item, rng: random.Random) -> Item | None:
     return Item(**{**it.__dict__, "answer": " ".join(sents)})
 
 
-_FLIP = [(r"\bcan\b", "can't"), (r"\bis\b", "isn't"), (r"\bwill\b", "won't"), (r"\bdo\b", "don't"),
-         (r"\bdoes\b", "doesn't"), (r"\bshould\b", "shouldn't"), (r"\bare\b", "aren't")]
+_FLIP = [(r"\bcan\b(?!['\u2019]t|not)", "can't"), (r"\bis\b(?!n't| not)", "isn't"), (r"\bwill\b(?! not)", "won't"),
+         (r"\bdo\b(?!n't| not)", "don't"), (r"\bdoes\b(?!n't| not)", "doesn't"), (r"\bshould\b(?!n't| not)", "shouldn't"),
+         (r"\bare\b(?!n't| not)", "aren't")]
 
 
 def negate(s: str) -> str | None:
@@ -582,8 +583,10 @@ def config_with(sets: list[str]):
 CALIBRATION = {  # one parameter at a time around the defaults
     "near_dedup.threshold": [0.5, 0.6, 0.7, 0.8, 0.9],
     "near_dedup.short_threshold": [0.5, 0.6, 0.7, 0.8, 0.9],
-    "near_dedup.short_words": [0, 10, 20, 40],
+    "near_dedup.short_words": [0, 10, 20, 30, 40, 60],
     "near_dedup.answer_threshold": [0.3, 0.5, 0.6, 0.7, 0.8],
+    "near_dedup.short_edit_ratio": [0, 0.8, 0.85, 0.9],
+    "near_dedup.boilerplate_min_records": [3, 5, 10, 20],
     "semantic_dedup.eps": [0.02, 0.05, 0.08, 0.1, 0.15],
     "semantic_dedup.answer_threshold": [0.3, 0.5, 0.7],
 }

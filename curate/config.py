@@ -84,14 +84,19 @@ class DedupConfig(_Section):
 
 class NearDedupConfig(_Section):
     enabled: bool = Field(default=True, description="MinHash LSH near-duplicate removal")
-    threshold: float = Field(default=0.8, gt=0, le=1, description="Jaccard of shingle sets; 0.8 is the usual near-dup cut")
+    threshold: float = Field(default=0.6, gt=0, le=1, description="Jaccard of shingle sets; calibrated on benchmarks/"
+                             "dedup_eval.py: 0.8 missed 1 in 4 light edits of long texts, and the answer, negation "
+                             "and label checks keep 0.6 free of false merges there")
     shingle: Literal["word", "char"] = Field(default="word", description="word n-grams suit prose; char n-grams suit short or CJK text")
     ngram: int = Field(default=5, ge=1, description="5-word shingles: robust to small edits, rare by chance")
-    short_words: int = Field(default=20, ge=0, description="texts under this many words are shingled by characters: one "
-                             "word edit changes most 5-word shingles of a short text (0: off)")
+    short_words: int = Field(default=40, ge=0, description="two texts under this many words are compared by character "
+                             "shingles: one word edit changes most 5-word shingles of a short text (0: off; calibrated)")
     short_ngram: int = Field(default=5, ge=2, description="character n-gram for short texts")
-    short_threshold: float = Field(default=0.8, gt=0, le=1, description="Jaccard cut when both texts are short")
-    answer_threshold: float = Field(default=0.6, ge=0, le=1, description="chat/instruction: the answers' own Jaccard must "
+    short_threshold: float = Field(default=0.7, gt=0, le=1, description="character-shingle Jaccard cut when both texts "
+                                   "are short (0.6 let same-topic sentences through on the benchmark)")
+    short_edit_ratio: float = Field(default=0.85, ge=0, le=1, description="short texts under the Jaccard cut still "
+                                    "match at this edit similarity (one inserted word, other slot values); 0: off")
+    answer_threshold: float = Field(default=0.5, ge=0, le=1, description="chat/instruction: the answers' own Jaccard must "
                                     "reach this too; the same prompt with another answer is another example")
     boilerplate_min_records: int = Field(default=10, ge=2, description="a line in this many records is boilerplate even "
                                          "below boilerplate_min_share (signatures, disclaimers of one team)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from difflib import SequenceMatcher
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -58,13 +59,16 @@ def strip_boilerplate(text: str, boilerplate: set[str] | frozenset[str]) -> str:
 
 
 def is_short(text: str, cfg: NearDedupConfig) -> bool:
+    """Short texts get a second, character-level shingle set: a pair of short texts is compared by it."""
     return cfg.shingle == "word" and cfg.short_words > 0 and len(_WORD.findall(text)) < cfg.short_words
 
 
-def shingles(text: str, cfg: NearDedupConfig, boilerplate: set[str] = frozenset()) -> set[bytes]:
+def shingles(text: str, cfg: NearDedupConfig, boilerplate: set[str] = frozenset(), short: bool = False) -> set[bytes]:
+    """cfg's shingles (word or char n-grams) of the text without its boilerplate lines; short=True: character
+    short_ngram-grams of its words (what two short texts are compared by)."""
     text = unicodedata.normalize("NFKC", strip_boilerplate(text, boilerplate)).casefold()
     words = _WORD.findall(text)
-    if cfg.shingle == "char" or (cfg.short_words and len(words) < cfg.short_words):
+    if cfg.shingle == "char" or short:
         n = cfg.ngram if cfg.shingle == "char" else cfg.short_ngram
         norm = " ".join(text.split()) if cfg.shingle == "char" else " ".join(words)
         grams = {norm[i:i + n] for i in range(max(1, len(norm) - n + 1))} if norm else set()
@@ -110,11 +114,17 @@ def _hashed(shingle_set: set[bytes]) -> np.ndarray:
     return np.unique(np.fromiter((_hash32(b) for b in shingle_set), dtype=np.uint32, count=len(shingle_set)))
 
 
-def sign_texts(texts: Sequence[str], cfg: NearDedupConfig, boilerplate: frozenset[str] = frozenset()
-               ) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """The per-record work, shardable: (hashed shingles, signature hash values or None for an empty text).
-    Only hashes leave a worker, never text."""
-    return _signed([shingles(t, cfg, boilerplate) for t in texts], cfg)
+Signed = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]
+
+
+def sign_texts(texts: Sequence[str], cfg: NearDedupConfig, boilerplate: frozenset[str] = frozenset()) -> list[Signed]:
+    """The per-record work, shardable: (hashed shingles, signature hash values or None for an empty text, and the
+    same two for the character shingles of a short text, else None). Only hashes leave a worker, never text."""
+    stripped = [strip_boilerplate(t, boilerplate) for t in texts]
+    words = _signed([shingles(t, cfg) for t in stripped], cfg)
+    short = [k for k, t in enumerate(stripped) if is_short(t, cfg)]
+    chars = dict(zip(short, _signed([shingles(stripped[k], cfg, short=True) for k in short], cfg)))
+    return [(h, sig, *chars.get(k, (None, None))) for k, (h, sig) in enumerate(words)]
 
 
 def _signed(sets: list[set[bytes]], cfg: NearDedupConfig) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -147,16 +157,28 @@ class _Index:
 
     def __init__(self, cfg: NearDedupConfig, prior: PriorSignatures | None = None):
         self.cfg = cfg
-        self.cut = min(cfg.threshold, cfg.short_threshold) if cfg.short_words and cfg.shingle == "word" else cfg.threshold
-        self.lsh = MinHashLSH(threshold=self.cut, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
+        self.lsh = MinHashLSH(threshold=cfg.threshold, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
+        self.short_cut = min(cfg.short_threshold, SHORT_CANDIDATE) if cfg.short_edit_ratio else cfg.short_threshold
+        self.short_lsh = MinHashLSH(threshold=self.short_cut, num_perm=cfg.num_perm, weights=LSH_WEIGHTS)
         self.hashed: list[np.ndarray] = []
+        self.short: dict[int, np.ndarray] = {}  # character shingles of short texts
         self.prior = prior
         for j, hv in enumerate(prior.hashvalues if prior is not None else []):
             self.lsh.insert(-1 - j, _lean(hv, cfg.seed), check_duplication=False)
 
-    def add(self, hashed: np.ndarray, sig: np.ndarray | None, pairs: list, prior_hits: dict) -> None:
+    def add(self, hashed: np.ndarray, sig: np.ndarray | None, pairs: list, prior_hits: dict,
+            short_hashed: np.ndarray | None = None, short_sig: np.ndarray | None = None) -> None:
+        """Two short texts are compared by their character shingles (threshold short_threshold), every other pair
+        by the configured shingles (threshold)."""
         i = len(self.hashed)
         self.hashed.append(hashed)
+        if short_sig is not None:
+            self.short[i] = short_hashed
+            mh = _lean(short_sig, self.cfg.seed)
+            for j in self.short_lsh.query(mh):
+                if (jac := _jac(short_hashed, self.short[j])) >= self.short_cut:  # under short_threshold: the
+                    pairs.append((j, i, jac))  # caller checks the edit similarity
+            self.short_lsh.insert(i, mh, check_duplication=False)
         if sig is None:
             return
         mh = _lean(sig, self.cfg.seed)
@@ -166,11 +188,16 @@ class _Index:
                 if est >= self.cfg.threshold and est > prior_hits.get(i, (None, 0.0))[1]:
                     prior_hits[i] = (-1 - j, est)
                 continue
-            inter = len(np.intersect1d(hashed, self.hashed[j], assume_unique=True))
-            jac = inter / (len(hashed) + len(self.hashed[j]) - inter)
-            if jac >= self.cut:  # the caller applies the threshold of the pair's length class
+            if short_sig is not None and j in self.short:
+                continue  # both short: decided by the character shingles above
+            if (jac := _jac(hashed, self.hashed[j])) >= self.cfg.threshold:
                 pairs.append((j, i, jac))
         self.lsh.insert(i, mh, check_duplication=False)
+
+
+def _jac(a: np.ndarray, b: np.ndarray) -> float:
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
 
 
 def near_duplicate_pairs(sets: list[set[bytes]] | Iterable[set[bytes]], cfg: NearDedupConfig,
@@ -186,7 +213,7 @@ def near_duplicate_pairs(sets: list[set[bytes]] | Iterable[set[bytes]], cfg: Nea
             index.add(hashed, sig, pairs, {})
         bar.update(len(chunk))
     bar.close()
-    return sorted(p for p in pairs if p[2] >= cfg.threshold)
+    return sorted(pairs)
 
 
 def _keep_order(records: list[Record], members: list[int], rule: str) -> list[int]:
@@ -205,12 +232,12 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
     bar = tqdm(total=len(texts), desc="near-dup", unit="rec", disable=not progress)
     empty = 0
     for part in mapper("near_dedup", partial(sign_texts, cfg=cfg, boilerplate=boiler), shards(texts, CHUNK)):
-        for hashed, sig in part:
+        for hashed, sig, short_hashed, short_sig in part:
             if sig is None:
                 empty += 1
             else:
                 signed[records[len(index.hashed)].id] = sig
-            index.add(hashed, sig, pairs, prior_hits)
+            index.add(hashed, sig, pairs, prior_hits, short_hashed, short_sig)
         bar.update(len(part))
     bar.close()
     pairs, apart, conflicts = verify_pairs(records, texts, sorted(pairs), cfg, boiler)
@@ -266,40 +293,50 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
                        index={"minhash": {k: v for k, v in signed.items() if k in kept_ids}})
 
 
-def _jaccard(a: set[bytes], b: set[bytes]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+SHORT_CANDIDATE = 0.4  # short pairs from this Jaccard on are checked by edit similarity
+
+
+def edit_similarity(a: str, b: str) -> float:
+    """2 * matched characters / total characters (difflib), casefolded: for short texts only."""
+    return SequenceMatcher(None, a.casefold(), b.casefold(), autojunk=False).ratio()
+
+
+def similar(a: str, b: str, cfg: NearDedupConfig, threshold: float, boiler: frozenset[str] = frozenset()) -> bool:
+    """Near duplicates by shingles (Jaccard >= threshold), or, both short, by edit similarity."""
+    if text_jaccard(a, b, cfg, boiler) >= threshold:
+        return True
+    a, b = strip_boilerplate(a, boiler), strip_boilerplate(b, boiler)
+    return bool(cfg.short_edit_ratio) and is_short(a, cfg) and is_short(b, cfg) and \
+        edit_similarity(a, b) >= cfg.short_edit_ratio
+
+
+def text_jaccard(a: str, b: str, cfg: NearDedupConfig, boiler: frozenset[str] = frozenset()) -> float:
+    """Jaccard of two texts' shingles: by characters when both are short, else by cfg's shingles."""
+    a, b = strip_boilerplate(a, boiler), strip_boilerplate(b, boiler)
+    short = is_short(a, cfg) and is_short(b, cfg)
+    x, y = shingles(a, cfg, short=short), shingles(b, cfg, short=short)
+    return len(x & y) / len(x | y) if x or y else 1.0
 
 
 def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int, int, float]], cfg: NearDedupConfig,
                  boiler: frozenset[str]) -> tuple[list[tuple[int, int, float]], Counter, list[tuple[int, int, float]]]:
-    """Candidate pairs (Jaccard >= the lower of the two thresholds) -> (duplicate pairs, Counter of why the others
-    were kept apart, label conflicts). Only candidates get here, so the per-pair work is small."""
-    short: dict[int, bool] = {}
-    answers: dict[int, set[bytes] | None] = {}
-
-    def is_short_(i: int) -> bool:
-        if i not in short:
-            short[i] = is_short(strip_boilerplate(texts[i], boiler), cfg)
-        return short[i]
-
-    def answer(i: int) -> set[bytes] | None:
-        if i not in answers:
-            a = answer_text(records[i])
-            answers[i] = shingles(a, cfg, boiler) if a else None
-        return answers[i]
-
+    """Pairs over the Jaccard threshold -> (duplicate pairs, Counter of why the others were kept apart, label
+    conflicts). Only candidates get here, so the per-pair work is small."""
     out, apart, conflicts = [], Counter(), []
     for i, j, jac in pairs:
         a, b = records[i], records[j]
-        if jac < (cfg.short_threshold if is_short_(i) and is_short_(j) else cfg.threshold):
-            continue
+        if jac < cfg.short_threshold and is_short(strip_boilerplate(texts[i], boiler), cfg) and \
+                is_short(strip_boilerplate(texts[j], boiler), cfg) and not (
+                cfg.short_edit_ratio and edit_similarity(strip_boilerplate(texts[i], boiler),
+                                                         strip_boilerplate(texts[j], boiler)) >= cfg.short_edit_ratio):
+            continue  # a short candidate under the Jaccard cut and not close by edits either
         if a.kind != b.kind:
             apart["kind"] += 1
         elif negations(texts[i]) != negations(texts[j]):
             apart["negation"] += 1
         elif a.kind == "classification" and a.label != b.label:
             conflicts.append((i, j, jac))
-        elif (x := answer(i)) and (y := answer(j)) and _jaccard(x, y) < cfg.answer_threshold:
+        elif (x := answer_text(a)) and (y := answer_text(b)) and not similar(x, y, cfg, cfg.answer_threshold, boiler):
             apart["answer"] += 1
         else:
             out.append((i, j, jac))

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from curate.config import NearDedupConfig, SemanticDedupConfig
-from curate.dedup_minhash import conflict_details, shingles
+from curate.dedup_minhash import conflict_details, similar
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
 from curate.normalise import negations
@@ -60,21 +60,14 @@ class _SameExample:
 
     def __init__(self, records: list[Record], texts: list[str]):
         self.records, self.texts, self.cfg = records, texts, NearDedupConfig()
-        self._answers: dict[int, set[bytes] | None] = {}
-
-    def _answer(self, i: int) -> set[bytes] | None:
-        if i not in self._answers:
-            a = answer_text(self.records[i])
-            self._answers[i] = shingles(a, self.cfg) if a else None
-        return self._answers[i]
 
     def apart(self, i: int, j: int, answer_threshold: float) -> str | None:
         if self.records[i].kind != self.records[j].kind:
             return "kind"
         if negations(self.texts[i]) != negations(self.texts[j]):
             return "negation"
-        a, b = self._answer(i), self._answer(j)
-        if a and b and len(a & b) / len(a | b) < answer_threshold:
+        a, b = answer_text(self.records[i]), answer_text(self.records[j])
+        if a and b and not similar(a, b, self.cfg, answer_threshold):
             return "answer"
         return None
 
