@@ -79,7 +79,7 @@ class NameShapeRecognizer(LocalRecognizer):
         """Index of the surname after toks[i] (skipping one initial and particles), and whether an initial was."""
         j, initial = i + 1, False
         adjacent = lambda k: k < len(toks) and self.GAP.fullmatch(text[toks[k - 1][1]:toks[k][0]])  # noqa: E731
-        if adjacent(j) and len(toks[j][2]) == 1:
+        if adjacent(j) and len(toks[j][2]) == 1 and toks[j][2].isupper():  # an initial, not "y" or "e"
             j, initial = j + 1, True
         while adjacent(j) and toks[j][2] in self.PARTICLES:
             j += 1
@@ -148,6 +148,25 @@ def last_names() -> frozenset[str]:
     for loc in _FAKER_LOCALES:
         out.update(n for n in (getattr(importlib.import_module(f"faker.providers.person.{loc}").Provider,
                                        "last_names", None) or ()) if len(n) > 2)
+    return frozenset(out)
+
+
+_PLACE_LOCALES = ["de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH", "es_ES", "it_IT", "nl_NL", "nl_BE", "en_GB", "en_US",
+                  "pl_PL", "pt_PT"]
+
+
+@functools.cache
+def place_names() -> frozenset[str]:
+    """Cities, regions, states and countries from Faker's address providers: for borrowed NER models, a place
+    that is also a dictionary word ('Köln', 'Bremen' are in the German list, as are 'Regie' and 'Hauptrolle')."""
+    out: set[str] = set()
+    for loc in _PLACE_LOCALES:
+        p = importlib.import_module(f"faker.providers.address.{loc}").Provider
+        for attr in ("cities", "states", "countries", "provinces", "regions", "departments", "cantons", "counties"):
+            for v in getattr(p, attr, None) or ():
+                for name in (v if isinstance(v, (tuple, list)) else (v,)):
+                    if isinstance(name, str) and len(name) > 2:
+                        out.add(name)
     return frozenset(out)
 
 

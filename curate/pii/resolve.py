@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from curate.pii.config import PiiConfig
 from curate.pii.recognizers import CHECKSUM_KEY
 from curate.pii.names import (COMPANY, TITLES, common_words, dictionary_word, given_names, last_names, name_like,
-                              stop_words)
+                              place_names, stop_words)
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
 PRIORITY = {"STREET_ADDRESS": 2, "URL": 2, "PERSON": 1, "LOCATION": 0, "DATE_TIME": 0, "NRP": 0, "ORGANIZATION": 0}
@@ -64,7 +64,7 @@ def _trim_person(text: str, s: Span) -> Span | None:
 
 
 NAME_PARTICLES = {"von", "van", "de", "der", "den", "di", "da", "del", "della", "dei", "degli", "du", "des", "la", "le",
-                  "ten", "ter", "zu", "y", "dos", "das", "do", "d'", "l'"}
+                  "ten", "ter", "zu", "dos", "das", "do", "d'", "l'"}
 # Languages whose NER model here is borrowed from another language (engine: de/nl use English, es/it French)
 BORROWED_NER = {"de", "nl", "es", "it"}
 
@@ -98,6 +98,7 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
             run = []
     runs.append(run)
     out = []
+    family = last_names()
     for run in runs:
         while run and text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES:
             run.pop()
@@ -105,7 +106,7 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
             continue
         if len(run) == 1 and lang in BORROWED_NER:
             w = text[run[0][0]:run[0][1]].strip(".")
-            known = w in given or w in last_names()
+            known = w in given or w in family
             if w.casefold() in stop_words() or (lang == "de" and (not known or dictionary_word(w))) \
                     or (not known and dictionary_word(w)):
                 continue
@@ -147,7 +148,7 @@ def _label(value: str) -> bool:
         w in _labels() or any(p in _labels() for p in w.split("-")) for w in words))
 
 
-def _is_false_positive(text: str, s: Span, emails: list[Span]) -> bool:
+def _is_false_positive(text: str, s: Span, emails: list[Span], lang: str = "en") -> bool:
     value = text[s.start:s.end]
     if s.entity == "URL" and any(e.start <= s.start and s.end <= e.end for e in emails):
         return True  # 'oliver.be' and 'example.com' inside an e-mail address
@@ -158,7 +159,8 @@ def _is_false_positive(text: str, s: Span, emails: list[Span]) -> bool:
     if s.entity == "LOCATION" and s.ner:  # 'MM', 'EU', 'RE-2026', 'eu-west', 'Beacon 6E'
         v = value.strip()
         return len(v) < 2 or not v[0].isupper() or any(c.isdigit() for c in v) or (v.isupper() and len(v) <= 3) \
-            or v.casefold() in common_words()
+            or v.casefold() in common_words() or (lang in BORROWED_NER and " " not in v and dictionary_word(v)
+                                                  and v not in place_names())  # 'Regie', 'Hauptrolle' 
     if s.entity == "PHONE_NUMBER":
         v = value.strip()
         return sum(c.isdigit() for c in v) < 7 or bool(NOT_A_PHONE.fullmatch(v))
@@ -210,7 +212,7 @@ def clean(text: str, spans: list[Span], cfg: PiiConfig, allow: list[re.Pattern],
     for s in [p for s in pieces for p in (_split_person(text, s, lang) if s.ner and s.entity == "PERSON" else [s])]:
         if s.entity in ("PERSON", "LOCATION"):
             s = _trim_person(text, s)
-        if s is None or _is_false_positive(text, s, emails):
+        if s is None or _is_false_positive(text, s, emails, lang):
             continue
         if s.ner and s.entity == "PERSON" and not _ner_name_ok(text[s.start:s.end]):
             continue
