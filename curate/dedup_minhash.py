@@ -67,7 +67,10 @@ def shingles(text: str, cfg: NearDedupConfig, boilerplate: set[str] = frozenset(
     """cfg's shingles (word or char n-grams) of the text without its boilerplate lines; short=True: character
     short_ngram-grams of its words (what two short texts are compared by)."""
     text = unicodedata.normalize("NFKC", strip_boilerplate(text, boilerplate)).casefold()
-    words = _WORD.findall(text)
+    return _grams(text, _WORD.findall(text), cfg, short)
+
+
+def _grams(text: str, words: list[str], cfg: NearDedupConfig, short: bool) -> set[bytes]:
     if cfg.shingle == "char" or short:
         n = cfg.ngram if cfg.shingle == "char" else cfg.short_ngram
         norm = " ".join(text.split()) if cfg.shingle == "char" else " ".join(words)
@@ -120,11 +123,15 @@ Signed = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | No
 def sign_texts(texts: Sequence[str], cfg: NearDedupConfig, boilerplate: frozenset[str] = frozenset()) -> list[Signed]:
     """The per-record work, shardable: (hashed shingles, signature hash values or None for an empty text, and the
     same two for the character shingles of a short text, else None). Only hashes leave a worker, never text."""
-    stripped = [strip_boilerplate(t, boilerplate) for t in texts]
-    words = _signed([shingles(t, cfg) for t in stripped], cfg)
-    short = [k for k, t in enumerate(stripped) if is_short(t, cfg)]
-    chars = dict(zip(short, _signed([shingles(stripped[k], cfg, short=True) for k in short], cfg)))
-    return [(h, sig, *chars.get(k, (None, None))) for k, (h, sig) in enumerate(words)]
+    prepared = []
+    for t in texts:
+        t = unicodedata.normalize("NFKC", strip_boilerplate(t, boilerplate)).casefold()
+        prepared.append((t, _WORD.findall(t)))
+    signed = _signed([_grams(t, w, cfg, False) for t, w in prepared], cfg)
+    short = [k for k, (_, w) in enumerate(prepared)
+             if cfg.shingle == "word" and cfg.short_words > 0 and len(w) < cfg.short_words]
+    chars = dict(zip(short, _signed([_grams(*prepared[k], cfg, True) for k in short], cfg)))
+    return [(h, sig, *chars.get(k, (None, None))) for k, (h, sig) in enumerate(signed)]
 
 
 def _signed(sets: list[set[bytes]], cfg: NearDedupConfig) -> list[tuple[np.ndarray, np.ndarray | None]]:
