@@ -13,8 +13,8 @@ What is measured
   workers) is summed and sampled with psutil every 0.2 s:
     single  curate run SRC --out OUT --no-prefect --skip-smoke --quiet      (stages in one process; the PII stage
             forks its own 2 workers)
-    dask    curate run SRC --out OUT --skip-smoke --quiet --runner dask --dask-workers 2   (Prefect flow on
-            prefect-dask's DaskTaskRunner, 2-worker LocalCluster)
+    dask    curate run SRC --out OUT --skip-smoke --quiet --runner dask --dask-workers 2   (Prefect flow, shards
+            as plain Dask tasks on a 2-worker LocalCluster)
     naive   json.loads, jsonschema.validate per record, sha256 exact dedup, datasketch MinHash with a per-shingle
             update() loop + MinHashLSH, Presidio analyze + anonymize per message, SentenceTransformer.encode one
             record at a time; in one process, on the first --naive-subset records (default 1,000)

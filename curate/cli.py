@@ -183,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
 def _runner_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runner", choices=["local", "dask"], default="local",
                    help="local: stages run in this process; dask: shards of ingest, validation, PII and embedding "
-                        "work run on a Dask cluster through Prefect's DaskTaskRunner")
+                        "work run on a Dask cluster (plain Dask tasks; workers need no Prefect)")
     p.add_argument("--dask-address", help="scheduler address of an existing Dask cluster (default: start a LocalCluster)")
     p.add_argument("--dask-workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
 
@@ -327,7 +327,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         from flows.api import ensure_api
 
-        ensure_api(progress=not args.quiet, share=args.runner != "local")
+        ensure_api(progress=not args.quiet)
         from flows.curate_flow import reraise, with_runner
 
         flow = with_runner(args.runner, args.dask_address, args.dask_workers)

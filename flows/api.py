@@ -30,10 +30,8 @@ def configure_startup() -> None:
 WAYS_OUT = "run with --no-prefect (same stages, same outputs), or point PREFECT_API_URL at a running Prefect server"
 
 
-def ensure_api(progress: bool = True, share: bool = False) -> None:
-    """Start the temporary server now, where a failure can be explained, rather than inside the first task.
-    share: hand its address to child processes (Dask workers of a LocalCluster), which would otherwise each start
-    a temporary server of their own (~10 s each, and a second chance to time out)."""
+def ensure_api(progress: bool = True) -> None:
+    """Start the temporary server now, where a failure can be explained, rather than inside the first task."""
     configure_startup()
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
@@ -59,5 +57,3 @@ def ensure_api(progress: bool = True, share: bool = False) -> None:
     if progress:
         print(f"Prefect's temporary server answered after {time.perf_counter() - t0:.1f} s.", file=sys.stderr,
               flush=True)
-    if share:
-        os.environ["PREFECT_API_URL"] = server.api_url

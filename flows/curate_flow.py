@@ -1,10 +1,12 @@
 """The Prefect flow: the same stage functions as curate.pipeline, each run as a Prefect task named after its stage;
 the report becomes Prefect artifacts under stable keys, and a failed gate fails the flow run with its sentence.
 
-runner="dask" runs the flow on prefect-dask's DaskTaskRunner: each stage cuts its per-record work into shards
-(curate.mapping) and this module submits them as tasks to the cluster. Only shards and their results travel:
-records to ingest/validate/PII/embedding workers, and back signatures, embeddings, outcomes; the global dedup
-steps run here on signatures and embeddings, never on gathered texts.
+runner="dask" sends the stages' shards (curate.mapping) straight to a Dask cluster as plain Dask tasks: an
+existing scheduler (CURATE_DASK_ADDRESS / --dask-address) or a LocalCluster of single-threaded worker processes.
+Workers run curate functions only, no Prefect: they need no Prefect server (each used to start a temporary one,
+~10 s, and a second chance to time out) and no task-run bookkeeping per shard. Only shards and their results
+travel: records to ingest/validate/PII/embedding workers, and back signatures, embeddings, outcomes; the global
+dedup steps run in the flow's process on those, never on gathered texts.
 
 Tasks neither cache nor persist results: records carry personal data until the PII stage has run, and Prefect
 must not write them to its result storage (resuming is curate's own content-hash caches, which hold no raw text).
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +62,8 @@ _ORIGINALS: dict[str, BaseException] = {}  # token -> the library error, in this
 
 
 def _own(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith("curate.") or type(exc).__name__ in ("PiiError", "StageFailed")
+    return type(exc).__module__.startswith("curate.") or type(exc).__name__ in ("PiiError", "StageFailed",
+                                                                                "ShardFailed")
 
 
 def _contained(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -83,8 +88,7 @@ def call_as_task(name: str, fn: Any, *args: Any) -> Any:
 
 
 class _Shard:
-    """One shard and the function for it, opaque to Prefect: it does not walk the records looking for futures
-    (quote() would do that too, but is not unwrapped on the Dask path)."""
+    """One shard and the function for it, shipped to a Dask worker as one object."""
 
     __slots__ = ("fn", "items")
 
@@ -92,16 +96,64 @@ class _Shard:
         self.fn, self.items = fn, items
 
 
+class ShardFailed(Exception):
+    """A library error inside a shard on a Dask worker: its type only (Dask logs and ships a failed task's
+    exception, and a library's message could quote a record)."""
+
+
 def _apply(shard: _Shard) -> Any:
-    return _contained(shard.fn, "shard")(shard.items)
+    _pin_threads()
+    try:
+        return shard.fn(shard.items)
+    except Exception as exc:
+        if _own(exc):
+            raise
+        raise ShardFailed(f"a shard failed with {type(exc).__name__}") from None
 
 
-def task_mapper(name: str, fn: Callable[[Any], Any], shards: Sequence[Any]) -> Iterator[Any]:
-    """Submit every shard to the flow's task runner (the Dask cluster), then yield results in shard order."""
-    shard_task = task(_apply, name=f"{name}-shard", cache_policy=NO_CACHE, persist_result=False)
-    futures = [shard_task.submit(_Shard(fn, s)) for s in shards]
-    for fut in futures:
-        yield fut.result()
+def _pin_threads() -> None:
+    """Torch threads = the worker's threads: two 1-thread workers on 2 cores, not 2 x all cores fighting."""
+    try:
+        from distributed import get_worker
+
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return
+    import torch
+
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+def dask_mapper(client: Any) -> Mapper:
+    """Every shard submitted at once; results yielded in shard order, each released once read."""
+    def run(name: str, fn: Callable[[Any], Any], shards: Sequence[Any]) -> Iterator[Any]:
+        tag = uuid.uuid4().hex[:8]
+        futures = client.map(_apply, [_Shard(fn, s) for s in shards], pure=False,
+                             key=[f"{name}-shard-{tag}-{i}" for i in range(len(shards))])
+        for fut in futures:
+            yield fut.result()
+            fut.release()
+    return run
+
+
+@contextmanager
+def dask_client() -> Iterator[Any]:
+    """The cluster at CURATE_DASK_ADDRESS, else a LocalCluster of CURATE_DASK_WORKERS (2) single-threaded worker
+    processes, for as long as the flow runs."""
+    from distributed import Client, LocalCluster
+
+    address = os.environ.get("CURATE_DASK_ADDRESS")
+    if address:
+        with Client(address, set_as_default=False) as client:
+            yield client
+        return
+    workers = int(os.environ.get("CURATE_DASK_WORKERS", "2"))
+    one_thread = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR, env=one_thread) as cluster, \
+            Client(cluster, set_as_default=False) as client:
+        yield client
 
 
 def publish_artifacts(out: Path, key_prefix: str = ARTIFACT_PREFIX) -> None:
@@ -125,7 +177,13 @@ def _curate(src: str, out: str, config_path: str | None, force: bool, progress: 
         cfg.split.seed = seed
     if smoke_model:
         cfg.smoke.model = smoke_model
-    mapper: Mapper = task_mapper if sharded else in_process
+    with dask_client() if sharded else nullcontext() as client:
+        return _stages(src, out, cfg, force, progress, smoke, incremental,
+                       dask_mapper(client) if client is not None else in_process)
+
+
+def _stages(src: str, out: str, cfg: Any, force: bool, progress: bool, smoke: str, incremental: bool,
+            mapper: Mapper) -> dict[str, Any]:
     if incremental:
         summary = run_incremental(Path(src), Path(out), cfg, progress=progress, call=call_as_task, smoke=smoke,
                                   mapper=mapper)
@@ -146,7 +204,7 @@ def curate_flow(src: str, out: str, config_path: str | None = None, force: bool 
                 seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None,
                 incremental: bool = False, sharded: bool = False) -> dict[str, Any]:
     """incremental: `out` is a versioned root (v0001, v0002, … and `latest`); only new files are curated.
-    sharded: stages send their shards to the task runner (see `with_runner`)."""
+    sharded: stages send their shards to a Dask cluster (CURATE_DASK_ADDRESS, else a LocalCluster)."""
     return _guarded(_curate, src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
 
 
@@ -178,29 +236,21 @@ def reraise(state: Any) -> Any:
     return state.result()
 
 
-def dask_runner(address: str | None = None, workers: int = 2) -> Any:
-    """An existing cluster at `address`, else a LocalCluster of `workers` single-threaded worker processes."""
-    from prefect_dask import DaskTaskRunner
-
-    if address:
-        return DaskTaskRunner(address=address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None})
-
-
 # For deployments, whose runs load the flow by entrypoint in a fresh process: the cluster comes from the
 # environment the deployment was served with (CURATE_DASK_ADDRESS, CURATE_DASK_WORKERS).
-@flow(name="curate-dask", persist_result=False,
-      task_runner=dask_runner(os.environ.get("CURATE_DASK_ADDRESS"), int(os.environ.get("CURATE_DASK_WORKERS", "2"))))
+@flow(name="curate-dask", persist_result=False)
 def curate_flow_dask(src: str, out: str, config_path: str | None = None, force: bool = False, progress: bool = True,
                      seed: int | None = None, smoke: str = "auto", smoke_model: str | None = None,
                      incremental: bool = False, sharded: bool = True) -> dict[str, Any]:
-    """The curate flow on a Dask cluster: the stages' shards run on its workers."""
-    return _guarded(_curate, src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, sharded)
+    """The curate flow with the stages' shards on a Dask cluster."""
+    return _guarded(_curate, src, out, config_path, force, progress, seed, smoke, smoke_model, incremental, True)
 
 
 def with_runner(runner: str = "local", address: str | None = None, workers: int = 2):
-    """The flow with its task runner: local (stages run in this process) or dask."""
+    """The flow for a runner: local (stages run in this process) or dask (their shards run on a cluster)."""
     if runner == "local":
         return curate_flow
-    return curate_flow.with_options(task_runner=dask_runner(address, workers))
+    os.environ["CURATE_DASK_WORKERS"] = str(workers)
+    if address:
+        os.environ["CURATE_DASK_ADDRESS"] = address
+    return curate_flow_dask
