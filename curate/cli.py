@@ -170,6 +170,12 @@ def _parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schemas", help="list the JSON Schemas records are validated against")
     sch.add_argument("--write", action="store_true", help="regenerate schemas/ from the pydantic models")
     sub.add_parser("rules", help="list the validation rules and their default severity")
+    ins = sub.add_parser("inspect", help="one row per input file: shape, records read, rejected, top reason",
+                         description="Ingest and validate SRC (no token counting) and print the table of files, in "
+                                     "seconds. Nothing is written.")
+    ins.add_argument("src", type=Path, help="folder (or single file) of exports")
+    ins.add_argument("--config", type=Path, help="curate.toml to use")
+    ins.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     val = sub.add_parser("validate", help="ingest and validate only; exit 1 when any record fails",
                          description="Ingest PATH and run the validation stage; nothing is written unless --rejects.")
     val.add_argument("src", type=Path, help="folder (or single file) of exports")
@@ -454,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
             return _schemas(args)
         if args.command == "rules":
             return _rules()
+        if args.command == "inspect":
+            from curate.ingest.inspect import inspect
+
+            print(inspect(args.src, _config(args)))
+            return EXIT_OK
         if args.command == "validate":
             return _validate(args)
         if args.command == "check":

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +57,10 @@ def test_run_prints_summary(tmp_path):
     assert (tmp_path / "out" / "report.html").exists()
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["publishable"] is False
+
+
+def test_inspect_prints_the_table_of_files():
+    mix = Path(__file__).parent / "data" / "exports_mix"
+    result = curate("inspect", str(mix))
+    assert result.returncode == 0, result.stderr
+    assert "hh-rlhf" in result.stdout and "8 file(s)" in result.stdout
