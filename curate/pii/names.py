@@ -91,7 +91,8 @@ class NameShapeRecognizer(LocalRecognizer):
         out = []
         for i, (a, b, w) in enumerate(toks):
             if w[0].isupper():
-                if (w in given or w in family) and name_like(w):
+                if (w in given or w in family) and name_like(w) and not (
+                        self.supported_language == "de" and dictionary_word(w)):  # German nouns: 'Kraft', 'Sturm'
                     out.append(self._result(a, b, 0.5))
                 pair = self._pair(text, toks, i)
                 if not pair or not toks[pair[0]][2][0].isupper():
@@ -225,6 +226,15 @@ def not_names() -> frozenset[str]:
               "tag", "morgen", "abend", "buenos", "días", "buongiorno", "buonasera", "bonjour", "bonsoir",
               "goedemorgen", "goedemiddag", "dzień", "dobry", "hola", "hallo", "hello", "dear", "regards", "best",
               "fwd", "fw", "re", "aw", "wg", "tr", "rv", "ps"}  # e-mail subject prefixes
+    words |= {  # months and weekdays of the other languages ('Juni' is also a given name)
+        "januar", "jänner", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "montag", "dienstag",
+        "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "janvier", "février", "mars", "avril", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi", "mercredi", "jeudi",
+        "vendredi", "samedi", "dimanche", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+        "septiembre", "octubre", "noviembre", "diciembre", "lunes", "martes", "miércoles", "jueves", "viernes",
+        "sábado", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
+        "dicembre", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "januari", "februari", "maart",
+        "mei", "juni", "augustus", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
     return frozenset(words)
 
 

@@ -100,6 +100,9 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
     out = []
     family = last_names()
     for run in runs:
+        if lang == "de":  # 'Schauspieler Eddie Redmayne', 'Bruder Oxyathres': a German noun before the name
+            while len(run) > 2 and text[run[0][0]:run[0][1]] not in given and text[run[1][0]:run[1][1]] in given:
+                run.pop(0)
         while run and text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES:
             run.pop()
         if not run:
