@@ -1,4 +1,5 @@
-"""curate's command line. Errors are one plain sentence and exit code 2; --debug shows the traceback."""
+"""curate's command line: a dispatch table of commands. Exit codes: 0 passed, 1 a gate failed, 2 usage or input error
+(one plain sentence), 3 internal error (a crash log; --debug shows the traceback)."""
 from __future__ import annotations
 
 import argparse
@@ -229,7 +230,20 @@ def _schemas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rules() -> int:
+def _formats(args: argparse.Namespace) -> int:
+    for name, example in FORMATS:
+        print(f"{name}\n    {example}")
+    return EXIT_OK
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from curate.ingest.inspect import inspect
+
+    print(inspect(args.src, _config(args)))
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
     from curate.validate import RULES
 
     for rule, (severity, what) in RULES.items():
@@ -438,6 +452,11 @@ def _crash_log(exc: BaseException) -> Path | str:
         return "(no log: the cache folder is not writable)"
 
 
+COMMANDS = {"run": _run, "check": _check, "validate": _validate, "inspect": _inspect, "formats": _formats,
+            "rules": _rules, "schemas": _schemas, "init": _init, "serve": _serve, "forget": _forget,
+            "lineage": _lineage}
+
+
 def main(argv: list[str] | None = None) -> int:
     from flows.api import configure_startup  # no Prefect import: sets its start-up limit before Prefect loads
 
@@ -452,32 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
     try:
-        if args.command == "formats":
-            for name, example in FORMATS:
-                print(f"{name}\n    {example}")
-            return EXIT_OK
-        if args.command == "schemas":
-            return _schemas(args)
-        if args.command == "rules":
-            return _rules()
-        if args.command == "inspect":
-            from curate.ingest.inspect import inspect
-
-            print(inspect(args.src, _config(args)))
-            return EXIT_OK
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "init":
-            return _init(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "forget":
-            return _forget(args)
-        if args.command == "lineage":
-            return _lineage(args)
-        return _run(args)
+        return COMMANDS[args.command](args)
     except Exception as exc:
         if args.debug:
             raise
