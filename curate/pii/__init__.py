@@ -4,7 +4,8 @@ Modules, one job each: config (PiiConfig), language (per-record detection), engi
 recognizer registry), recognizers (EU identifiers, addresses, phones: what Presidio lacks or gets wrong), names
 (person names by context and shape, and the word lists behind them), context (context words per
 language), resolve (false positives, thresholds, overlaps), operators (placeholder / pseudonym / mask, subject
-hashes), stage (batching, workers, residual scan, stats).
+hashes), residual (the independent check of the published text: plain shapes, imports nothing from the scrubber),
+stage (batching, workers, stats).
 """
 import curate.config  # noqa: F401  first: it defines _Section and then imports curate.pii.config (a cycle)
 from curate.pii.config import PiiConfig

@@ -150,8 +150,3 @@ def words(language: str, entity: str) -> list[str]:
         return own
     shared = [w for t in CONTEXT.values() for w in t.get(entity, []) if w not in _NOT_SHARED]
     return list(dict.fromkeys(own + shared))
-
-
-def id_words(language: str, native: list[str]) -> list[str]:
-    """A national identifier's own words (often quoted in any language: "Steuer-ID", "BSN") plus generic ones."""
-    return list(dict.fromkeys([w.lower() for w in native] + words(language, "ID")))

@@ -207,8 +207,8 @@ def to_spans(results, entities) -> list[Span]:
 
 
 def clean(text: str, spans: list[Span], cfg: PiiConfig, allow: list[re.Pattern], lang: str = "en") -> list[Span]:
-    """Known false positives out, names trimmed, allow-listed terms kept. Shared by the scrub and the residual
-    scan, so the residual count does not report what was rightly left alone (amounts, dates)."""
+    """Known false positives out, names cut to their name words and trimmed, allow-listed terms kept. `lang` is
+    the analysis language: the NER models borrowed from another language need stricter name rules."""
     emails = [s for s in spans if s.entity == "EMAIL_ADDRESS"]
     kept = []
     pieces = [piece for s in spans for piece in (_split_lines(text, s) if s.ner else [s])]
