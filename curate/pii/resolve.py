@@ -71,9 +71,9 @@ BORROWED_NER = {"de", "nl", "es", "it"}
 
 def _split_person(text: str, s: Span, lang: str) -> list[Span]:
     """A NER 'person' span is cut into its runs of name words: lower-case words end a run ('Amadeo Bordiga e di
-    Antonio Gramsci', 'catturato e messo in catene'), a particle stays only between a given name (or an initial or,
-    outside German, a word in no dictionary) and a capitalised word ('Ursula von der Leyen', not 'Nachfolgerin von
-    Juli Minoves'). German capitalises every noun, so there a one-word run from a borrowed NER model must be a
+    Antonio Gramsci', 'catturato e messo in catene'), a particle stays only after a given name or an initial
+    ('Ursula von der Leyen', not 'Nachfolgerin von Juli Minoves') or, outside German, between two words in no
+    dictionary ('Rembrandt van Rijn', not 'Castello del Buonconsiglio'). German capitalises every noun, so there a one-word run from a borrowed NER model must be a
     known name that is not also a German word ('Sommer', 'Regie' are not; 'Vogel' alone is left to titles and to
     a fuller mention elsewhere in the record)."""
     words = [(m.start() + s.start, m.end() + s.start) for m in re.finditer(r"[^\s,;:()\"]+", text[s.start:s.end])]
@@ -87,7 +87,9 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
             run.append((a, b))
         elif w.casefold() in NAME_PARTICLES and run and nxt.isupper() and (
                 text[run[-1][0]:run[-1][1]].strip(".") in given or len(text[run[-1][0]:run[-1][1]].strip(".")) == 1
-                or text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES):
+                or text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES
+                or (lang != "de" and not dictionary_word(text[run[-1][0]:run[-1][1]])
+                    and not dictionary_word(text[words[i + 1][0]:words[i + 1][1]]))):
             run.append((a, b))
         elif not any(text[x].isupper() for x, _ in words):  # all lower-case ('naomi ryan'): known names only
             names = [text[x:y].strip(".").title() for x, y in words]
