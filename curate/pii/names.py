@@ -79,7 +79,8 @@ class NameShapeRecognizer(LocalRecognizer):
         """Index of the surname after toks[i] (skipping one initial and particles), and whether an initial was."""
         j, initial = i + 1, False
         adjacent = lambda k: k < len(toks) and self.GAP.fullmatch(text[toks[k - 1][1]:toks[k][0]])  # noqa: E731
-        if adjacent(j) and len(toks[j][2]) == 1 and toks[j][2].isupper():  # an initial, not "y" or "e"
+        if adjacent(j) and len(toks[j][2]) == 1 and (toks[j][2].isupper() or toks[i][2].islower()):  # an initial,
+            # not the "y" or "e" between two capitalised names ("Juan y Pedro"); all lower-case: "eric g. samoylova"
             j, initial = j + 1, True
         while adjacent(j) and toks[j][2] in self.PARTICLES:
             j += 1
@@ -226,15 +227,15 @@ def not_names() -> frozenset[str]:
               "tag", "morgen", "abend", "buenos", "días", "buongiorno", "buonasera", "bonjour", "bonsoir",
               "goedemorgen", "goedemiddag", "dzień", "dobry", "hola", "hallo", "hello", "dear", "regards", "best",
               "fwd", "fw", "re", "aw", "wg", "tr", "rv", "ps"}  # e-mail subject prefixes
-    words |= {  # months and weekdays of the other languages ('Juni' is also a given name)
-        "januar", "jänner", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "montag", "dienstag",
-        "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "janvier", "février", "mars", "avril", "juin",
+    words |= {  # months and weekdays of the other languages (not those that are common names: Julio, Avril, Mai)
+        "januar", "jänner", "februar", "märz", "juni", "oktober", "dezember", "montag", "dienstag",
+        "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "janvier", "février", "juin",
         "juillet", "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi", "mercredi", "jeudi",
-        "vendredi", "samedi", "dimanche", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+        "vendredi", "samedi", "dimanche", "enero", "febrero", "junio", "agosto",
         "septiembre", "octubre", "noviembre", "diciembre", "lunes", "martes", "miércoles", "jueves", "viernes",
         "sábado", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
-        "dicembre", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "januari", "februari", "maart",
-        "mei", "juni", "augustus", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
+        "dicembre", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "januari", "februari", "maart",
+        "juni", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
     return frozenset(words)
 
 
