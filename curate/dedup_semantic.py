@@ -60,14 +60,26 @@ class _SameExample:
 
     def __init__(self, records: list[Record], texts: list[str]):
         self.records, self.texts, self.cfg = records, texts, NearDedupConfig()
+        self._neg: dict[int, tuple[str, ...]] = {}
+        self._ans: dict[int, str | None] = {}
+
+    def _negations(self, i: int) -> tuple[str, ...]:
+        if i not in self._neg:
+            self._neg[i] = negations(self.texts[i])
+        return self._neg[i]
+
+    def _answer(self, i: int) -> str | None:
+        if i not in self._ans:
+            self._ans[i] = answer_text(self.records[i])
+        return self._ans[i]
 
     def apart(self, i: int, j: int, answer_threshold: float) -> str | None:
         if self.records[i].kind != self.records[j].kind:
             return "kind"
-        if negations(self.texts[i]) != negations(self.texts[j]):
+        if self._negations(i) != self._negations(j):
             return "negation"
-        a, b = answer_text(self.records[i]), answer_text(self.records[j])
-        if a and b and not similar(a, b, self.cfg, answer_threshold):
+        a, b = self._answer(i), self._answer(j)
+        if a and b and a != b and not similar(a, b, self.cfg, answer_threshold):
             return "answer"
         return None
 

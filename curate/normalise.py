@@ -63,9 +63,6 @@ _CHATML_ROLE = re.compile(r"^\s*(?:user|assistant|system)\s*\n", re.I)  # what r
 # Prompt-template wrappers (Alpaca and its derivatives): keep the instruction and input, drop the scaffolding.
 _ALPACA = re.compile(r"^\s*below is an instruction that describes a task[^\n]*?(?:request|task)\.?\s*", re.I)
 _SECTION = re.compile(r"^\s*#{2,4}\s*(?:instruction|input|response|context)\s*:?\s*$", re.I | re.M)
-_HSPACE = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
-_SPACE = re.compile(r"\s+")
 
 
 def normalise_text(text: str, casefold: bool = False, keep_lines: bool = True) -> str:
@@ -88,7 +85,10 @@ def normalise_text(text: str, casefold: bool = False, keep_lines: bool = True) -
     if "#" in text:
         text = _SECTION.sub("\n", text)
     text = _ROLE_PREFIX.sub("", text)
-    text = _NEWLINES.sub("\n", _HSPACE.sub(" ", text)).strip() if keep_lines else _SPACE.sub(" ", text).strip()
+    if keep_lines:  # split/join: about twice as fast as the equivalent regular expressions
+        text = "\n".join(j for line in text.splitlines() if (j := " ".join(line.split())))
+    else:
+        text = " ".join(text.split())
     return text.casefold() if casefold else text
 
 
