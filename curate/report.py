@@ -15,6 +15,7 @@ from curate.views import comparable_text
 
 ICON = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
 PII_STAGE = "pii_scrub"
+PII_LABELS = {"checksum_failed": "scrubbed, checksum failed", "residual": "residual identifiers (independent check)"}
 
 
 def _fmt(v: Any) -> str:
@@ -80,9 +81,14 @@ def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[
         out.append(("Validation findings by rule", ["rule", "records", "severity", "examples"], rows))
     pii = _stage(stages, PII_STAGE)
     if pii is not None:
-        rows = [[k, _fmt(v)] for k, v in pii.stats.items()
+        rows = [[PII_LABELS.get(k, k), _fmt(v)] for k, v in pii.stats.items()
                 if k not in ("records_in", "kept", "rejected") and not is_timing(k)]
         out.append(("Personal data found and scrubbed", ["metric", "value"], rows))
+        # What the independent residual check found in the published text: where to look, never the value.
+        found = pii.details.get("residual") or []
+        out.append(("Residual identifiers to review", ["type", "source", "locator", "field"],
+                    [[str(f.get("type", "")), str(f.get("source", "")), str(f.get("locator", "")),
+                      str(f.get("field", ""))] for f in found[:200]]))
     div = [[k.split(".", 1)[1], _fmt(v)] for k, v in metrics.items() if k.startswith(("diversity.", "leakage."))
            or ".leakage." in k]
     out.append(("Diversity and leakage", ["metric", "value"], div))
