@@ -71,6 +71,12 @@ def _stage(stages: list[tuple[str, StageResult]], name: str) -> StageResult | No
     return next((res for n, res in stages if n == name), None)
 
 
+def _conflict_row(c: Any) -> list[str]:
+    if isinstance(c, dict):
+        return [str(c.get("a", "")), str(c.get("b", "")), str(c.get("labels", "")), _fmt(c.get("cosine"))]
+    return [str(x) for x in (list(c) + ["", "", "", ""])[:4]]
+
+
 def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[tuple[str, list[str], list[list[str]]]]:
     out = []
     val = _stage(stages, "validate")
@@ -95,6 +101,11 @@ def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[
     labels = (_stage(stages, "diversity") or StageResult([], [])).details.get("label_counts")
     if labels:
         out.append(("Label balance", ["label", "records"], [[k, str(v)] for k, v in labels.items()]))
+    sem = _stage(stages, "semantic_dedup")
+    conflicts = (sem.details.get("label_conflicts") if sem is not None else None) or []
+    if conflicts:
+        out.append(("Label conflicts (near-identical texts, different labels; both kept)", ["record", "other", "labels", "cosine"],
+                    [_conflict_row(c) for c in conflicts[:200]]))
     near = _stage(stages, "near_dedup")
     if near is not None and near.details.get("cluster_examples"):
         scrubbed = pii is not None

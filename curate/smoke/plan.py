@@ -89,14 +89,21 @@ def store_rate(key: str, tokens: int, seconds: float) -> float:
     return rate
 
 
+def ladder(cfg: SmokeConfig) -> list[int]:
+    return sorted({n for n in (cfg.max_seq_len, *LADDER) if n <= cfg.max_seq_len}, reverse=True)
+
+
 def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_lengths: list[int],
-           reference_tokens: int) -> Plan:
-    """The longest example length on LADDER (up to cfg.max_seq_len) that leaves room for at least
-    min(12, max_steps) steps, else the shortest; as many steps as fit, between min_steps and max_steps."""
-    ladder = sorted({n for n in (cfg.max_seq_len, *LADDER) if n <= cfg.max_seq_len}, reverse=True)
+           reference_tokens: int, coverage: dict[int, float] | None = None) -> Plan:
+    """The longest example length on the ladder (up to cfg.max_seq_len) that leaves room for at least
+    min(12, max_steps) steps, else the shortest; as many steps as fit, between min_steps and max_steps.
+    coverage: the share of training examples that keep assistant tokens at each length; a length that would cut
+    the share under the supervised-coverage gate is never chosen (the plan must not fail a gate the data passes)."""
+    lengths = [n for n in ladder(cfg) if coverage is None or n == cfg.max_seq_len
+               or coverage.get(n, 0.0) >= cfg.min_supervised_coverage]
     want = min(12, cfg.max_steps)
     best: Plan | None = None
-    for seq in ladder:
+    for seq in lengths:
         step_tokens = cfg.batch_size * sum(min(n, seq) for n in train_lengths) / max(1, len(train_lengths))
         held = sum(min(n, seq) for n in heldout_lengths)
         window = min(cfg.loss_window, cfg.max_steps // 3) * step_tokens

@@ -445,7 +445,11 @@ def _plan(cfg: SmokeConfig, label: str, device: str, bf16: bool, longest: Format
         rate = plan_mod.store_rate(key, ref_tokens, ref_seconds)
     lengths = [len(e.input_ids) for e in (longest.record(r) for r in sample) if e is not None]
     held = [len(e.input_ids) for e in (longest.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
-    return plan_mod.choose(cfg, rate, lengths, held, ref_tokens)
+    coverage = {}
+    for n in plan_mod.ladder(cfg):
+        shorter = [e for e in (Formatter(longest.tok, n).record(r) for r in sample) if e is not None]
+        coverage[n] = sum(1 for e in shorter if e.content_tokens_kept > 0) / max(1, len(shorter))
+    return plan_mod.choose(cfg, rate, lengths, held, ref_tokens, coverage)
 
 
 def _predicts(e: Example) -> bool:
