@@ -2,9 +2,10 @@
 
 Backends, chosen by `[semantic_dedup] model`:
   "minilm"       (default) all-MiniLM-L6-v2 exported to ONNX with mean pooling and L2 normalisation inside the
-                 graph, its weight matrices quantised to int8 per output channel (7-bit range; onnxruntime dynamic
-                 quantisation, MatMul only), run with onnxruntime. Built once from the installed model package at first use and
-                 kept under `curate.tokens.cache_dir()/models/`; no torch or sentence-transformers in the hot path.
+                 graph, its weight matrices quantised to int8 per output channel (7-bit range; onnxruntime
+                 dynamic quantisation, MatMul only), run with onnxruntime. Built once from the installed model
+                 package at first use and kept under `curate.tokens.cache_dir()/models/` (about 10 s); no torch or
+                 sentence-transformers in the hot path.
                  Measured on 1,000 realistic support chats (benchmarks/embed.py, 2 shared cores): 2.7x the texts
                  per CPU-second of the fp32 model (4.7x by wall clock), 0.36x its peak memory, cosine to the fp32
                  vectors 0.992 on average (min 0.983), the same SemDeDup keep/drop decision for 99.8% of records.
