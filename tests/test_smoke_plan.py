@@ -38,3 +38,14 @@ def test_the_measured_speed_is_cached_per_machine(tmp_path, monkeypatch):
     rate = plan.store_rate(key, tokens=1500, seconds=10.0)
     assert 130 <= rate <= 170 and plan.cached_rate(key) == rate  # 150 tokens/s on a ~12 % grid
     assert plan.cached_rate(plan.machine_key("model", "cpu", True)) is None  # bf16 is another machine key
+
+
+def test_a_speed_off_by_more_than_2x_is_revised_after_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path))
+    key = plan.machine_key("model", "cpu", False)
+    first = plan.store_rate(key, tokens=630, seconds=10.0)  # measured while the machine was busy: ~63 tokens/s
+    plan.revise(key, first, train_tokens=6000, train_seconds=60.0)  # training showed 200 tokens/s forward
+    assert 180 <= plan.cached_rate(key) <= 220
+    steady = plan.cached_rate(key)
+    plan.revise(key, steady, train_tokens=6000, train_seconds=80.0)  # 150/s: within 2x, the plan stays put
+    assert plan.cached_rate(key) == steady

@@ -31,6 +31,7 @@ class Plan:
     max_seq_len: int
     forward_tokens_per_s: float | None  # None: steps fixed in config
     projected_s: float | None
+    key: str | None = None  # the machine key the speed is cached under
 
     def stats(self) -> dict[str, float | int]:
         out: dict[str, float | int] = {"steps_planned": self.steps, "max_seq_len": self.max_seq_len}
@@ -69,10 +70,29 @@ def cached_rate(key: str) -> float | None:
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
-def store_rate(key: str, tokens: int, seconds: float) -> float:
+def _grid(rate: float) -> float:
     """Rounded to a ~12 % grid, so two first runs on one machine usually agree even without the cache."""
-    rate = 10 ** (round(math.log10(max(tokens, 1) / max(seconds, 1e-6)) * 20) / 20)
-    rate = float(f"{rate:.3g}")
+    return float(f"{10 ** (round(math.log10(max(rate, 1e-6)) * 20) / 20):.3g}")
+
+
+def revise(key: str, planned_rate: float | None, train_tokens: int, train_seconds: float) -> None:
+    """After training: when the speed the plan assumed was off by more than 2x (measured on a busy machine, say),
+    cache the speed training showed, so the next run plans from that. Within 2x the cache stays, and with it the
+    plan: small day-to-day noise never changes a run's bytes."""
+    if not planned_rate or train_seconds <= 0 or train_tokens <= 0:
+        return
+    implied = train_tokens * TRAIN_COST / train_seconds
+    if not 0.5 <= implied / planned_rate <= 2.0:
+        _write(key, _grid(implied))
+
+
+def store_rate(key: str, tokens: int, seconds: float) -> float:
+    rate = _grid(max(tokens, 1) / max(seconds, 1e-6))
+    _write(key, rate)
+    return rate
+
+
+def _write(key: str, rate: float) -> None:
     path = _calibration_file()
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
@@ -86,7 +106,6 @@ def store_rate(key: str, tokens: int, seconds: float) -> float:
         tmp.replace(path)
     except OSError:
         pass  # a read-only cache: the next run measures again
-    return rate
 
 
 def ladder(cfg: SmokeConfig) -> list[int]:
@@ -94,7 +113,7 @@ def ladder(cfg: SmokeConfig) -> list[int]:
 
 
 def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_lengths: list[int],
-           reference_tokens: int, coverage: dict[int, float] | None = None) -> Plan:
+           reference_tokens: int, coverage: dict[int, float] | None = None, key: str | None = None) -> Plan:
     """The longest example length on the ladder (up to cfg.max_seq_len) that leaves room for at least
     min(12, max_steps) steps, else the shortest; as many steps as fit, between min_steps and max_steps.
     coverage: the share of training examples that keep assistant tokens at each length; a length that would cut
@@ -112,7 +131,7 @@ def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_leng
         step_s = step_tokens * TRAIN_COST / rate
         fit = math.floor((cfg.budget_s - LOAD_S - eval_s) / step_s) if step_s > 0 else cfg.max_steps
         steps = max(cfg.min_steps, min(cfg.max_steps, fit))
-        best = Plan(steps, seq, rate, LOAD_S + eval_s + steps * step_s)
+        best = Plan(steps, seq, rate, LOAD_S + eval_s + steps * step_s, key)
         if fit >= want:
             break
     assert best is not None

@@ -296,9 +296,15 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
 
         # The untrained adapter (B = 0) is the base model: its reference loss is also the speed measurement.
         eval_t0 = time.perf_counter()
-        ref_base, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
+        marks = [eval_t0]
+
+        def mark() -> None:
+            marks.append(time.perf_counter())
+            gov.tick()
+
+        ref_base, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=mark)
         eval_s = time.perf_counter() - eval_t0
-        plan = _plan(cfg, label, device, bf16, longest, sample, val_recs, refs, eval_s)
+        plan = _plan(cfg, label, device, bf16, longest, sample, val_recs, refs, marks, eval_bs)
         fmt = Formatter(tok, plan.max_seq_len)
 
         formatted = [(r, fmt.record(r)) for r in sample]
@@ -364,6 +370,8 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
             bar.update(1)
         bar.close()
         train_s = time.perf_counter() - train_t0
+        if plan.key and losses:
+            plan_mod.revise(plan.key, plan.forward_tokens_per_s, tokens, train_s)
 
         eval_t0 = time.perf_counter()
         held_adapter, held_per, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
@@ -433,23 +441,28 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
 
 
 def _plan(cfg: SmokeConfig, label: str, device: str, bf16: bool, longest: Formatter, sample: list[Record],
-          val_recs: list[Record], refs: list[Example], ref_seconds: float) -> plan_mod.Plan:
+          val_recs: list[Record], refs: list[Example], marks: list[float], batch_size: int) -> plan_mod.Plan:
     """Steps and example length: fixed by config, or fitted to budget_s from this machine's cached (or just
-    measured) forward speed."""
+    measured) forward speed. marks: the clock before the reference evaluation and after each of its batches."""
     if cfg.steps is not None:
         return plan_mod.fixed(cfg)
     key = plan_mod.machine_key(label, device, bf16)
     rate = plan_mod.cached_rate(key)
     ref_tokens = sum(len(e.input_ids) for e in refs)
     if rate is None:
-        rate = plan_mod.store_rate(key, ref_tokens, ref_seconds)
+        # evaluate() runs batches in length order; the first one also pays one-off kernel set-up (bf16 oneDNN
+        # primitives took several seconds here), so the speed is read from the later batches where there are any.
+        lengths = sorted(len(e.input_ids) for e in refs)
+        per_batch = [sum(lengths[i:i + batch_size]) for i in range(0, len(lengths), batch_size)]
+        skip = 1 if len(per_batch) > 1 and len(marks) == len(per_batch) + 1 else 0
+        rate = plan_mod.store_rate(key, sum(per_batch[skip:]), marks[-1] - marks[skip])
     lengths = [len(e.input_ids) for e in (longest.record(r) for r in sample) if e is not None]
     held = [len(e.input_ids) for e in (longest.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
     coverage = {}
     for n in plan_mod.ladder(cfg):
         shorter = [e for e in (Formatter(longest.tok, n).record(r) for r in sample) if e is not None]
         coverage[n] = sum(1 for e in shorter if e.content_tokens_kept > 0) / max(1, len(shorter))
-    return plan_mod.choose(cfg, rate, lengths, held, ref_tokens, coverage)
+    return plan_mod.choose(cfg, rate, lengths, held, ref_tokens, coverage, key)
 
 
 def _predicts(e: Example) -> bool:
