@@ -170,7 +170,11 @@ def onnx_model_dir(source: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache folder from other users
     try:
-        _export(source, tmp)
+        try:
+            _export(source, tmp)
+        except ImportError as e:
+            raise EmbeddingModelUnavailable(f"cannot build the int8 embedding model ({e.name or e} is not installed); "
+                                            "install it or set [semantic_dedup] model = \"minilm-fp32\".") from None
         try:
             tmp.rename(final)
         except OSError:  # another process won the race
