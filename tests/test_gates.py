@@ -84,7 +84,7 @@ def _check(path, tmp_path, *extra):
     return result, gates, summary
 
 
-def test_check_sharegpt_fails_on_diversity(shared_data, tmp_path):
+def test_check_sharegpt_fails_on_its_repetition(shared_data, tmp_path):
     result, gates, summary = _check(shared_data / "sharegpt-fastchat", tmp_path)
     assert result.returncode == 1, result.stderr
     # 42 templated chats: exact, near and semantic dedup leave about a dozen, so it fails on repetition and size
@@ -94,7 +94,7 @@ def test_check_sharegpt_fails_on_diversity(shared_data, tmp_path):
     assert summary.read_text().startswith("# curate verdict")  # appended to $GITHUB_STEP_SUMMARY
     report = tmp_path / "report"
     assert {p.name for p in report.iterdir()} >= {"junit.xml", "metrics.json", "summary.md", "report.html"}
-    assert json.loads((report / "metrics.json").read_text())["diversity.vendi_normalised"] < 0.1
+    assert json.loads((report / "metrics.json").read_text())["dedup.input_duplicate_rate"] > 0.5
 
 
 def test_check_alpaca_warns_on_its_duplicates(shared_data, tmp_path):
