@@ -18,9 +18,9 @@ from curate.smoke.config import SmokeConfig
 from curate.tokens import cache_dir
 
 # Seconds of a training token over seconds of a reference-text token in the measuring forward pass. Measured on
-# SmolLM2 fp32, 1 thread: 1.8 (the backward pass costs more, but the head runs on the ~20-40 % supervised
-# positions of a training example and on every position of a reference text); 2.0 leaves headroom.
-TRAIN_COST = 2.0
+# SmolLM2 here: 1.8 in fp32 (1 thread), 2.95 with bf16 autocast on a quiet machine (bf16 speeds the forward pass
+# more than the backward). The larger one, so a plan never overruns its budget on either kind of CPU.
+TRAIN_COST = 3.0
 LOAD_S = 5.0  # loading the cached model folder and formatting: 1-3 s measured; the rest is headroom
 LADDER = (256, 192, 128)  # example lengths tried, longest first; shorter ones trade context for steps
 
@@ -115,13 +115,15 @@ def ladder(cfg: SmokeConfig) -> list[int]:
 def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_lengths: list[int],
            reference_tokens: int, coverage: dict[int, float] | None = None, key: str | None = None) -> Plan:
     """The longest example length on the ladder (up to cfg.max_seq_len) that leaves room for at least
-    min(12, max_steps) steps, else the shortest; as many steps as fit, between min_steps and max_steps.
+    min(12, max_steps) steps, else the one that fits the most steps (a shorter length only where it buys steps);
+    as many steps as fit, between min_steps and max_steps.
     coverage: the share of training examples that keep assistant tokens at each length; a length that would cut
     the share under the supervised-coverage gate is never chosen (the plan must not fail a gate the data passes)."""
     lengths = [n for n in ladder(cfg) if coverage is None or n == cfg.max_seq_len
                or coverage.get(n, 0.0) >= cfg.min_supervised_coverage]
     want = min(12, cfg.max_steps)
     best: Plan | None = None
+    best_fit = -1
     for seq in lengths:
         step_tokens = cfg.batch_size * sum(min(n, seq) for n in train_lengths) / max(1, len(train_lengths))
         held = sum(min(n, seq) for n in heldout_lengths)
@@ -130,8 +132,10 @@ def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_leng
         eval_s = (3 * held + 2 * reference_tokens + window) / rate
         step_s = step_tokens * TRAIN_COST / rate
         fit = math.floor((cfg.budget_s - LOAD_S - eval_s) / step_s) if step_s > 0 else cfg.max_steps
+        if best is not None and fit <= best_fit:
+            continue  # shorter examples that buy no extra step only cost context
         steps = max(cfg.min_steps, min(cfg.max_steps, fit))
-        best = Plan(steps, seq, rate, LOAD_S + eval_s + steps * step_s, key)
+        best, best_fit = Plan(steps, seq, rate, LOAD_S + eval_s + steps * step_s, key), fit
         if fit >= want:
             break
     assert best is not None
