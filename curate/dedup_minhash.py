@@ -370,11 +370,11 @@ def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int,
     out, apart, conflicts = [], Counter(), []
     for i, j, jac in pairs:
         a, b = records[i], records[j]
-        if jac < cfg.short_threshold and is_short(strip_boilerplate(texts[i], boiler), cfg) and \
-                is_short(strip_boilerplate(texts[j], boiler), cfg) and not (
-                cfg.short_edit_ratio and edit_similarity(strip_boilerplate(texts[i], boiler),
-                                                         strip_boilerplate(texts[j], boiler)) >= cfg.short_edit_ratio):
-            continue  # a short candidate under the Jaccard cut and not close by edits either
+        if jac < cfg.short_threshold:
+            ta, tb = strip_boilerplate(texts[i], boiler), strip_boilerplate(texts[j], boiler)
+            if is_short(ta, cfg) and is_short(tb, cfg) and not (
+                    cfg.short_edit_ratio and edit_similarity(ta, tb) >= cfg.short_edit_ratio):
+                continue  # a short candidate under the Jaccard cut and not close by edits either
         if a.kind != b.kind:
             apart["kind"] += 1
         elif negations(texts[i]) != negations(texts[j]):

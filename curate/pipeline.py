@@ -98,8 +98,12 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
     for rec in current:
         published[dataset_name(rec)] = published.get(dataset_name(rec), 0) + 1
     metrics = collect_metrics(stages, published)
-    gates = explain_coverage(evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics), stages)
-    return StagesOutcome(current, stages, metrics, gates, prior, superseded)
+    return StagesOutcome(current, stages, metrics, judge(cfg, metrics, stages), prior, superseded)
+
+
+def judge(cfg: Config, metrics: dict[str, float], stages: list[tuple[str, StageResult]]) -> list[GateResult]:
+    """Every gate (the smoke stage's included) on the metrics; source_coverage's sentence names the worst file."""
+    return explain_coverage(evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), metrics), stages)
 
 
 def keep_out_erased(records: list[Record], subjects: dict[str, list[str]], erased: dict[str, int],
@@ -148,7 +152,7 @@ def _with_smoke(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall,
         stages = [*stages, ("smoke", smoked)]
         outcome.metrics.update({f"smoke.{k}": v for k, v in smoked.stats.items()
                                 if isinstance(v, (int, float)) and not isinstance(v, bool) and not is_timing(k)})
-        gates = explain_coverage(evaluate(effective_gates(cfg, smoke_gates(cfg.smoke)), outcome.metrics), stages)
+        gates = judge(cfg, outcome.metrics, stages)
     return stages, gates, smoke_dir
 
 

@@ -115,7 +115,8 @@ def ladder(cfg: SmokeConfig) -> list[int]:
 def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_lengths: list[int],
            reference_tokens: int, coverage: dict[int, float] | None = None, key: str | None = None) -> Plan:
     """The longest example length on the ladder (up to cfg.max_seq_len) that leaves room for at least
-    min(12, max_steps) steps, else the one that fits the most steps (a shorter length only where it buys steps);
+    min(12, max_steps) steps, else the one that fits the most steps (a shorter length only where it buys steps,
+    or saves time when even the floor of min_steps does not fit);
     as many steps as fit, between min_steps and max_steps.
     coverage: the share of training examples that keep assistant tokens at each length; a length that would cut
     the share under the supervised-coverage gate is never chosen (the plan must not fail a gate the data passes)."""
@@ -132,8 +133,8 @@ def choose(cfg: SmokeConfig, rate: float, train_lengths: list[int], heldout_leng
         eval_s = (3 * held + 2 * reference_tokens + window) / rate
         step_s = step_tokens * TRAIN_COST / rate
         fit = math.floor((cfg.budget_s - LOAD_S - eval_s) / step_s) if step_s > 0 else cfg.max_steps
-        if best is not None and fit <= best_fit:
-            continue  # shorter examples that buy no extra step only cost context
+        if best is not None and fit <= best_fit and best_fit >= cfg.min_steps:
+            continue  # shorter examples that buy no extra step only cost context (below the floor they save time)
         steps = max(cfg.min_steps, min(cfg.max_steps, fit))
         best, best_fit = Plan(steps, seq, rate, LOAD_S + eval_s + steps * step_s, key), fit
         if fit >= want:

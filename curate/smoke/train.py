@@ -456,12 +456,13 @@ def _plan(cfg: SmokeConfig, label: str, device: str, bf16: bool, longest: Format
         per_batch = [sum(lengths[i:i + batch_size]) for i in range(0, len(lengths), batch_size)]
         skip = 1 if len(per_batch) > 1 and len(marks) == len(per_batch) + 1 else 0
         rate = plan_mod.store_rate(key, sum(per_batch[skip:]), marks[-1] - marks[skip])
-    lengths = [len(e.input_ids) for e in (longest.record(r) for r in sample) if e is not None]
     held = [len(e.input_ids) for e in (longest.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
-    coverage = {}
-    for n in plan_mod.ladder(cfg):
-        shorter = [e for e in (Formatter(longest.tok, n).record(r) for r in sample) if e is not None]
-        coverage[n] = sum(1 for e in shorter if e.content_tokens_kept > 0) / max(1, len(shorter))
+    coverage, lengths = {}, []
+    for n in plan_mod.ladder(cfg):  # longest first: cfg.max_seq_len, whose lengths the plan truncates from
+        fmt = longest if n == cfg.max_seq_len else Formatter(longest.tok, n)
+        examples = [e for e in (fmt.record(r) for r in sample) if e is not None]
+        coverage[n] = sum(1 for e in examples if e.content_tokens_kept > 0) / max(1, len(examples))
+        lengths = lengths or [len(e.input_ids) for e in examples]
     return plan_mod.choose(cfg, rate, lengths, held, ref_tokens, coverage, key)
 
 
