@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 
 class ConfigError(Exception):
@@ -60,6 +60,12 @@ class IngestConfig(_Section):
 class OutputSchema(_Section):
     glob: str = Field(description="which sources (path relative to the input folder) this applies to")
     schema_path: str = Field(alias="schema", description="local JSON Schema file; relative paths start at the config file")
+    # The config file's folder. Kept apart so the manifest records the path as written, not where the
+    # exports happen to lie on this machine (outputs must not depend on it).
+    _base: Path = PrivateAttr(default_factory=Path)
+
+    def file(self) -> Path:
+        return self._base / self.schema_path
 
 
 class ValidateConfig(_Section):
@@ -221,7 +227,7 @@ def config_from_dict(data: dict[str, Any], origin: str = "config", base_dir: Pat
         raise ConfigError(f"{origin} is invalid at {_first_error(exc)}.") from None
     if base_dir is not None:  # schema paths in a config file are relative to that file
         for o in cfg.validate_.output_schemas:
-            o.schema_path = str((base_dir / o.schema_path).resolve())
+            o._base = base_dir.resolve()
     return cfg
 
 

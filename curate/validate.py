@@ -143,7 +143,7 @@ class OutputChecks:
     """Structured-output schemas and allowed labels, matched to records by their source path."""
 
     def __init__(self, cfg: ValidateConfig, base_dir: Path):
-        self.rules = [(o.glob, load_user_schema((base_dir / o.schema_path))) for o in cfg.output_schemas]
+        self.rules = [(o.glob, load_user_schema(base_dir / o.file())) for o in cfg.output_schemas]
         self.labels = set(cfg.allowed_labels) if cfg.allowed_labels else None
 
     def findings(self, rec: Record) -> list[Finding]:
