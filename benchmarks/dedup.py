@@ -6,7 +6,7 @@ with one word replaced: Jaccard of 5-word shingles 0.83-0.97).
   sign-curate  curate's shingles() + signatures() (MinHash.bulk, xxhash) per chunk of 10k; all signatures kept
   sign-naive   same shingles, then `m = MinHash(num_perm=128); for sh in s: m.update(sh)` per document; above
                100k documents it runs on the first 20k and its docs/s is extrapolated (and says so)
-  near         the whole dedup_near stage on records from curate.ingest.ingest of a generated JSONL file
+  near         the whole dedup_near stage on records from curate.stages.ingest.ingest of a generated JSONL file
   embed-*      ~1,000 support chats (benchmarks/ingest.py's generator, text = comparable_text): embed() with the
                cache off, cold (temporary CURATE_CACHE_DIR), warm (new process), vs SentenceTransformer.encode
 docs/s is by wall clock and per CPU-second of the timed part (= per core; steadier under other load).
@@ -55,7 +55,7 @@ def measure(job: dict) -> dict:
     """Runs in the child process; imports and data generation stay outside the clock."""
     from datasketch import MinHash
     from curate.config import Config, NearDedupConfig
-    from curate.dedup_minhash import dedup_near, shingles, signatures
+    from curate.stages.near.minhash import dedup_near, shingles, signatures
     kind, n, cfg = job["kind"], job["n"], NearDedupConfig()
     out: dict = {"wall": 0.0, "cpu": 0.0, "sign_cpu": 0.0, "docs": 0}
     if kind.startswith("sign"):
@@ -74,7 +74,7 @@ def measure(job: dict) -> dict:
             out["cpu"], out["sign_cpu"] = out["cpu"] + usage()[0] - c0, out["sign_cpu"] + usage()[0] - c1
         out["docs"] = len(sigs)
     elif kind == "near":
-        from curate.ingest import ingest
+        from curate.stages.ingest import ingest
         with tempfile.TemporaryDirectory() as tmp:
             path, planted = Path(tmp) / "docs.jsonl", []
             with path.open("w") as f:
@@ -92,8 +92,8 @@ def measure(job: dict) -> dict:
         sys.path.insert(0, str(Path(__file__).parent))
         from ingest import chat_line
         from curate.config import SemanticDedupConfig
-        from curate.dedup_semantic import dedup_semantic
-        from curate.ingest import ingest
+        from curate.stages.semantic.dedup import dedup_semantic
+        from curate.stages.ingest import ingest
         with tempfile.TemporaryDirectory() as tmp:
             (path := Path(tmp) / "chats.jsonl").write_text("".join(chat_line(random.Random(i)) for i in range(n)))
             records = ingest(path, Config(), progress=False).kept
@@ -106,7 +106,7 @@ def measure(job: dict) -> dict:
         sys.path.insert(0, str(Path(__file__).parent))
         from ingest import chat_line
         from curate.embeddings import embed, load_model, model_path
-        from curate.ingest import ingest
+        from curate.stages.ingest import ingest
         from curate.views import comparable_text
         with tempfile.TemporaryDirectory() as tmp:
             (path := Path(tmp) / "chats.jsonl").write_text("".join(chat_line(random.Random(i)) for i in range(n)))

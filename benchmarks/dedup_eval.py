@@ -472,9 +472,9 @@ def reps_from_pairs(n: int, pairs) -> list[int]:
 
 
 def run_curate(records, cfg) -> tuple[list[int], dict]:
-    from curate.dedup_exact import dedup_exact
-    from curate.dedup_minhash import dedup_near
-    from curate.dedup_semantic import dedup_semantic
+    from curate.stages.exact.dedup import dedup_exact
+    from curate.stages.near.minhash import dedup_near
+    from curate.stages.semantic.dedup import dedup_semantic
     index = {r.id: i for i, r in enumerate(records)}
     parent = list(range(len(records)))
     kept, stats = records, {}
@@ -527,7 +527,7 @@ def run_text_dedup(texts: list[str], check: bool) -> list[int]:
 
 def run_semdedup(texts: list[str], eps: float = 0.10) -> list[int]:
     import numpy as np
-    from curate.dedup_semantic import kmeans_labels
+    from curate.stages.semantic.dedup import kmeans_labels
     from curate.embeddings import embed
     vecs, _ = embed(texts)
     labels = kmeans_labels(vecs, max(1, round(math.sqrt(len(texts) / 2))), 0)

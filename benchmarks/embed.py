@@ -13,7 +13,7 @@ embeds). Each case runs in a fresh child process (peak MB = its ru_maxrss); the 
           bit-identical to the `minilm` case (the built model is deterministic)
 texts/s by wall clock and per CPU-second of the timed part (= per core; steadier when other work shares the CPU).
 Agreement with fp32: cosine of each text's two vectors; pairs at cosine >= 1 - eps (the SemDeDup threshold) in each;
-and the semantic_dedup stage's keep/drop decisions (curate.dedup_semantic with each backend's vectors, default config).
+and the semantic_dedup stage's keep/drop decisions (curate.stages.semantic.dedup with each backend's vectors, default config).
 Run:  nice .venv/bin/python benchmarks/embed.py [--n 1000] [--skip-naive]     (a few minutes on 2 busy cores)
 """
 from __future__ import annotations
@@ -101,7 +101,7 @@ def child(case: str, n: int, seed: int, vecs: Path, cache: Path) -> dict:
 
 def semantic_decisions(recs, vecs, texts) -> set[int]:
     """Which records the semantic_dedup stage drops (default config) when embed() returns these vectors."""
-    import curate.dedup_semantic as ds
+    import curate.stages.semantic.dedup as ds
     from curate.config import SemanticDedupConfig
 
     row = {t: v for t, v in zip(texts, vecs)}

@@ -5,8 +5,8 @@ What is measured
   of varied support-chat text each) are generated deterministically (random.Random(0)) into the work
   folder and reused on later runs: one with --records records (default 200,000) and one of about
   --big-gb GB (default 1.0). Every case runs in a fresh child process, so its peak RSS is its own:
-    curate-stream   iterate curate.ingest.iter_ingest, count Records, keep nothing
-    curate-ingest   curate.ingest.ingest (keeps every record in memory, as the pipeline does)
+    curate-stream   iterate curate.stages.ingest.iter_ingest, count Records, keep nothing
+    curate-ingest   curate.stages.ingest.ingest (keeps every record in memory, as the pipeline does)
     naive-pandas    pandas.read_json(path, lines=True)
     naive-datasets  datasets.load_dataset("json", ...) then len()
   All four run on the small file; only curate-stream runs on the big one (the naive loaders would need
@@ -99,7 +99,7 @@ def rss_mb() -> float:
 def measure(mode: str, path: Path) -> dict:
     """Runs in the child process: load `path` one way and return the numbers as a dict."""
     from curate.config import Config  # imports happen before the clock starts
-    from curate.ingest import ingest, iter_ingest
+    from curate.stages.ingest import ingest, iter_ingest
     from curate.records import Record
     if mode == "naive-pandas":
         import pandas

@@ -7,7 +7,7 @@ What is measured
   and Polish ones without country code), IBANs (spaced and compact, one followed by a short word) and street
   addresses in about half of them. Names come from small hand-written lists, not from the gazetteer curate uses.
   Each mode runs in a fresh child process, so its peak RSS is its own:
-    curate   curate.pii.scrub(records, PiiConfig(), n_process=2): language detection, NER-only spaCy pipelines,
+    curate   curate.stages.pii.scrub(records, PiiConfig(), n_process=2): language detection, NER-only spaCy pipelines,
              EU recognizers, cheap pre-pass, residual scan, two forked workers
     naive    Presidio's default configuration (en_core_web_sm via an explicit provider), one
              AnalyzerEngine.analyze + AnonymizerEngine.anonymize call per text field, as the quick-start shows
@@ -183,8 +183,8 @@ def measure(mode: str, n: int, workers: int) -> dict:
     records = to_records(raw)
     t0 = time.perf_counter()
     if mode.startswith("curate"):
-        from curate.pii import PiiConfig, scrub
-        from curate.pii.stage import scrubber
+        from curate.stages.pii import PiiConfig, scrub
+        from curate.stages.pii.stage import scrubber
 
         # Placeholders make the leak check exact; with pseudonyms a fake surname can equal another record's
         # planted one (both lists hold common names), so that mode is timed only.
@@ -202,7 +202,7 @@ def measure(mode: str, n: int, workers: int) -> dict:
     else:
         from presidio_anonymizer import AnonymizerEngine
 
-        from curate.pii.engine import default_presidio
+        from curate.stages.pii.engine import default_presidio
 
         analyzer, anonymizer = default_presidio(), AnonymizerEngine()
         build = time.perf_counter() - t0

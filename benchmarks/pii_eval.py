@@ -11,7 +11,7 @@ Match A gold span is found when a prediction of the same type overlaps it; a pre
       overlaps a gold span of its type. 'any PII' ignores types: recall = share of gold PII characters covered by
       any prediction (what leaks if you scrub), precision = share of predicted characters inside gold PII.
       F2 weighs recall four times as much as precision: a leak costs more than an over-redaction.
-Modes curate      curate.pii with its default PiiConfig (language detection, NER-only spaCy, EU recognizers,
+Modes curate      curate.stages.pii with its default PiiConfig (language detection, NER-only spaCy, EU recognizers,
                   filters; URLs only with a personal path, dates only as dates of birth)
       default     Presidio's conf/default.yaml with en_core_web_sm (installed offline) instead of en_core_web_lg,
                   default recognizers, every result returned by analyze() (its default threshold is 0)
@@ -65,8 +65,8 @@ def load(name: str) -> tuple[list[str], list[list[tuple[int, int, str]]], int]:
 
 
 def predict_curate(texts: list[str], **settings):
-    from curate.pii import PiiConfig
-    from curate.pii.stage import scrubber
+    from curate.stages.pii import PiiConfig
+    from curate.stages.pii.stage import scrubber
 
     sc = scrubber(PiiConfig(**settings))
     t = time.perf_counter()
@@ -75,7 +75,7 @@ def predict_curate(texts: list[str], **settings):
 
 
 def predict_default(texts: list[str]):
-    from curate.pii.engine import default_presidio
+    from curate.stages.pii.engine import default_presidio
 
     analyzer = default_presidio()
     t = time.perf_counter()
@@ -153,8 +153,8 @@ def load_names(lang: str) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
 
 
 def names_report() -> dict[str, tuple[float, float]]:
-    from curate.pii import PiiConfig
-    from curate.pii.stage import scrubber
+    from curate.stages.pii import PiiConfig
+    from curate.stages.pii.stage import scrubber
 
     sc = scrubber(PiiConfig())
     out = {}

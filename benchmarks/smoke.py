@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def records():
     from curate.config import load_config
-    from curate.ingest import ingest
+    from curate.stages.ingest import ingest
 
     src = REPO / "sample_data"
     recs = ingest(src, load_config(src=src), progress=False).kept
@@ -36,8 +36,8 @@ def peak_rss_mb() -> int:
 
 
 def measure_curate(device: str, precision: str) -> dict:
-    from curate.smoke import SmokeConfig, smoke_train
-    from curate.smoke.model import ensure_smollm2, smollm2_dir
+    from curate.stages.smoke import SmokeConfig, smoke_train
+    from curate.stages.smoke.model import ensure_smollm2, smollm2_dir
 
     recs = records()
     cached = (smollm2_dir() / "model.safetensors").is_file()
@@ -71,10 +71,10 @@ def measure_naive(device: str, steps: int) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from curate.publish import split
-    from curate.smoke import SmokeConfig
-    from curate.smoke.format import Formatter
-    from curate.smoke.model import ensure_smollm2
-    from curate.smoke.train import collate
+    from curate.stages.smoke import SmokeConfig
+    from curate.stages.smoke.format import Formatter
+    from curate.stages.smoke.model import ensure_smollm2
+    from curate.stages.smoke.train import collate
 
     cfg = SmokeConfig()
     folder = ensure_smollm2()

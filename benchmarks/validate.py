@@ -23,7 +23,7 @@ MODES = ["curate-no-tokens", "curate-with-tokens", "naive-jsonschema"]
 
 def load(n: int):
     from curate.config import Config
-    from curate.ingest import ingest
+    from curate.stages.ingest import ingest
 
     base = [r for f in FOLDERS for r in ingest(SHARED / f, Config(), progress=False).kept]
     return [base[i % len(base)].model_copy(deep=True) for i in range(n)]
@@ -31,7 +31,7 @@ def load(n: int):
 
 def measure(mode: str, n: int) -> dict:
     from curate.config import ValidateConfig
-    from curate.validate import validate
+    from curate.stages.validate.rules import validate
 
     records = load(n)
     if mode == "curate-with-tokens":

@@ -18,11 +18,11 @@ try:
     from curate.embeddings import EmbeddingModelUnavailable
     from curate.forget import ForgetError
     from curate.gates import GateFailed
-    from curate.ingest import InputError
+    from curate.stages.ingest import InputError
     from curate.publish import OutputError
-    from curate.schemas import SchemaRefused
-    from curate.smoke.model import SmokeModelUnavailable
-    from curate.smoke.train import SmokeError
+    from curate.stages.validate.schemas import SchemaRefused
+    from curate.stages.smoke.model import SmokeModelUnavailable
+    from curate.stages.smoke.train import SmokeError
     from curate.tokens import TokenizerUnavailable
 
     # Errors that are the user's input or set-up, not a bug: one plain sentence, exit 2.
@@ -72,10 +72,10 @@ FORMATS = [
     ("Excel", ".xlsx: the first sheet, header row first, like a CSV (needs openpyxl; without it the file is a "
               "reject that says so)"),
     ("repairs", "before rejecting, chats are repaired and each repair counted and kept in lineage: "
-                + ", ".join(__import__("curate.ingest.repair", fromlist=["REPAIRS"]).REPAIRS)
+                + ", ".join(__import__("curate.stages.ingest.repair", fromlist=["REPAIRS"]).REPAIRS)
                 + " (warn rules: raise to error in [validate.severity])"),
     *[(f"role aliases -> {role}", ", ".join(names))
-      for role, names in __import__("curate.ingest.roles", fromlist=["role_table"]).role_table()],
+      for role, names in __import__("curate.stages.ingest.roles", fromlist=["role_table"]).role_table()],
 ]
 
 
@@ -213,7 +213,7 @@ def _summary(out: Path, seconds: float) -> str:
 def _config(args: argparse.Namespace):
     """The config, with every gate checked now (a threshold out of range is a usage error before any work)."""
     from curate.gates import effective_gates
-    from curate.smoke.checks import smoke_gates
+    from curate.stages.smoke.checks import smoke_gates
 
     cfg = load_config(args.config, src=getattr(args, "src", None))
     effective_gates(cfg, smoke_gates(cfg.smoke))
@@ -221,7 +221,7 @@ def _config(args: argparse.Namespace):
 
 
 def _schemas(args: argparse.Namespace) -> int:
-    from curate.schemas import KINDS, SCHEMA_DIR, write_kind_schemas
+    from curate.stages.validate.schemas import KINDS, SCHEMA_DIR, write_kind_schemas
 
     if args.write:
         write_kind_schemas()
@@ -237,14 +237,14 @@ def _formats(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from curate.ingest.inspect import inspect
+    from curate.stages.ingest.inspect import inspect
 
     print(inspect(args.src, _config(args)))
     return EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from curate.validate import RULES
+    from curate.stages.validate.rules import RULES
 
     for rule, (severity, what) in RULES.items():
         print(f"{rule:<32}{severity:<7}{what}")
@@ -253,8 +253,8 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from curate.ingest import ingest
-    from curate.validate import validate
+    from curate.stages.ingest import ingest
+    from curate.stages.validate.rules import validate
 
     cfg = _config(args)
     if args.rejects:

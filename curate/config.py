@@ -18,8 +18,8 @@ class _Section(BaseModel):
 
 
 from curate.datasheet import DatasheetConfig
-from curate.pii.config import PiiConfig  # noqa: E402  (after _Section, which it subclasses)
-from curate.smoke.config import SmokeConfig  # noqa: E402
+from curate.stages.pii.config import PiiConfig  # noqa: E402  (after _Section, which it subclasses)
+from curate.stages.smoke.config import SmokeConfig  # noqa: E402
 
 
 class ColumnMapping(_Section):

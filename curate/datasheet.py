@@ -6,7 +6,7 @@ it came from, how it was processed and how its quality was tested).
     text = render_datasheet(manifest, DatasheetConfig(title="Support assistant data"), version=None)
 
 Built only from what a run already wrote: the manifest (stage counts, stats, gates, sources and their sha256),
-the optional version lineage, and the project's own PII evaluation (curate/pii/evaluation.json). It never reads
+the optional version lineage, and the project's own PII evaluation (curate/stages/pii/evaluation.json). It never reads
 the published records or rejects.jsonl, so no record text can reach it; from the stages' details it reads only
 the PII operators, the pseudonym mode, the size of the subject index (never its contents), the label counts, the
 diversity cluster sizes and the smoke run's model and verdict. Same inputs, same bytes: no timestamps, sorted keys.
@@ -59,8 +59,8 @@ LIMITATIONS = (
 
 
 def load_pii_evaluation() -> dict:
-    """The project's measured PII recall (benchmarks/pii_eval.py), shipped as curate/pii/evaluation.json."""
-    text = resources.files("curate.pii").joinpath("evaluation.json").read_text(encoding="utf-8")
+    """The project's measured PII recall (benchmarks/pii_eval.py), shipped as curate/stages/pii/evaluation.json."""
+    text = resources.files("curate.stages.pii").joinpath("evaluation.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

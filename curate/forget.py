@@ -31,9 +31,9 @@ class ForgetError(Exception):
 def subject_hashes(value: str, cfg: Config, key: bytes) -> set[str]:
     """The keyed hashes a value could have in the subject index: every entity type, and for phone numbers every
     region order the PII stage uses (national numbers normalise through the record's regions)."""
-    from curate.pii.config import DIRECT_IDENTIFIERS
-    from curate.pii.engine import OTHER, _regions
-    from curate.pii.operators import subject_hash
+    from curate.stages.pii.config import DIRECT_IDENTIFIERS
+    from curate.stages.pii.engine import OTHER, _regions
+    from curate.stages.pii.operators import subject_hash
 
     region_sets = {_regions(cfg.pii, lang) for lang in [*cfg.pii.languages, OTHER]}
     return {subject_hash(key, entity, value, regions)
@@ -67,7 +67,7 @@ def _affected(records: list[Record], subjects: dict[str, list[str]], *, hashes: 
 
 def forget(root: Path, cfg: Config, *, subject: str | None = None, source: str | None = None,
            record: str | None = None, reason: str = "erasure request", all_versions: bool = False) -> Erasure:
-    from curate.pii.stage import resolve_key
+    from curate.stages.pii.stage import resolve_key
 
     key = resolve_key(cfg.pii)
     if key is None:
@@ -130,7 +130,7 @@ def purge_caches(erased: list[Record], hashes: set[str], cfg: Config) -> None:
     """Drop what the user caches hold about erased records: their embeddings (keyed by their scrubbed text) and
     PII outcomes that name the subject."""
     from curate.embeddings import EmbeddingCache, cache_key
-    from curate.pii.stage import OutcomeCache
+    from curate.stages.pii.stage import OutcomeCache
     from curate.tokens import cache_dir
     from curate.views import comparable_text
 

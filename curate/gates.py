@@ -84,7 +84,7 @@ def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, 
         for key, value in res.stats.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not is_timing(key):
                 metrics[f"{name}.{key}"] = value
-    from curate.ingest.inspect import coverage_metrics  # per input file: the share lost at ingest and validation
+    from curate.stages.ingest.inspect import coverage_metrics  # per input file: the share lost at ingest and validation
 
     metrics.update(coverage_metrics(stages))
     metrics["published.total"] = sum(published.values())

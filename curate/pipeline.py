@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from curate.config import Config
-from curate.dedup_exact import dedup_exact
-from curate.dedup_minhash import dedup_near
-from curate.dedup_semantic import dedup_semantic
-from curate.diversity import measure_diversity
+from curate.stages.exact.dedup import dedup_exact
+from curate.stages.near.minhash import dedup_near
+from curate.stages.semantic.dedup import dedup_semantic
+from curate.stages.diversity.measure import measure_diversity
 from curate.gates import GateResult, collect_metrics, effective_gates, evaluate, failed
-from curate.ingest import ingest
-from curate.ingest.inspect import explain_coverage, format_table, source_rows
+from curate.stages.ingest import ingest
+from curate.stages.ingest.inspect import explain_coverage, format_table, source_rows
 from curate.mapping import Mapper, in_process
 from curate.publish import Lineage, PublishSummary, check_output, dataset_name, publish, split_by_dataset
 from curate.records import Record, Reject, StageResult, is_timing
-from curate.smoke.checks import smoke_gates
-from curate.validate import validate
+from curate.stages.smoke.checks import smoke_gates
+from curate.stages.validate.rules import validate
 from curate.versions import Prior, VersionStore, lock, write_state
 
 StageCall = Callable[..., Any]
@@ -121,7 +121,7 @@ def keep_out_erased(records: list[Record], subjects: dict[str, list[str]], erase
 
 
 def scrub_pii(records: list[Record], cfg: Any, progress: bool, mapper: Mapper = in_process) -> StageResult:
-    from curate.pii import scrub  # Presidio and spaCy load only when the stage runs
+    from curate.stages.pii import scrub  # Presidio and spaCy load only when the stage runs
 
     return scrub(records, cfg, progress, mapper)
 
@@ -129,7 +129,7 @@ def scrub_pii(records: list[Record], cfg: Any, progress: bool, mapper: Mapper = 
 def run_smoke(records: list[Record], cfg: Config, smoke_dir: Path, progress: bool,
               fixed: dict[str, tuple[str, str]] | None = None) -> StageResult:
     """The LoRA smoke run on the train split, judged on the validation split publish will write."""
-    from curate.smoke import smoke_train
+    from curate.stages.smoke import smoke_train
 
     validation = [r for recs in split_by_dataset(records, cfg, fixed).values() for r in recs[1]]
     return smoke_train(records, cfg.smoke, smoke_dir, progress, validation=validation)
@@ -190,7 +190,7 @@ def _next_version(store: VersionStore, src: Path, cfg: Config, progress: bool, c
     store.clean_interrupted()
     prior = store.load_prior()
     if prior is not None and any(len(k) > 16 for k in prior.erased):  # subject hashes, not record ids
-        from curate.pii.stage import PiiError, resolve_key
+        from curate.stages.pii.stage import PiiError, resolve_key
 
         if not cfg.pii.enabled or resolve_key(cfg.pii) is None:
             raise PiiError(f"{root}/erasure_log.jsonl lists erased subjects to keep out of new versions, which "

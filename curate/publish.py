@@ -21,7 +21,7 @@ from curate import __version__
 from curate.config import Config
 from curate.datasheet import load_pii_evaluation, render_datasheet
 from curate.gates import GateResult, failed
-from curate.ingest.sources import sha256_file
+from curate.stages.ingest.sources import sha256_file
 from curate.lineage import lineage_rows
 from curate.records import Message, Record, Reject, StageResult, is_timing
 from curate.report import write_reports

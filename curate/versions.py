@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from curate.dedup_minhash import PriorSignatures
-from curate.dedup_semantic import PriorEmbeddings
+from curate.stages.near.minhash import PriorSignatures
+from curate.stages.semantic.dedup import PriorEmbeddings
 from curate.publish import OutputError
 from curate.records import Record, StageResult
 

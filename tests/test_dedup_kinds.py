@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from curate.config import DEFAULT_GATES, Config, DedupConfig, NearDedupConfig, SemanticDedupConfig
-from curate.dedup_exact import dedup_exact, exact_key
-from curate.dedup_minhash import dedup_near
-from curate.dedup_semantic import dedup_semantic
+from curate.stages.exact.dedup import dedup_exact, exact_key
+from curate.stages.near.minhash import dedup_near
+from curate.stages.semantic.dedup import dedup_semantic
 from curate.normalise import fix_mojibake, negations, normalise_text
 from curate.records import Message, Provenance, Record
 from curate.views import comparable_text

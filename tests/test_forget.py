@@ -12,7 +12,7 @@ from curate.cli import main
 from curate.config import GateOverride, load_config
 from curate.forget import ForgetError, forget, register_adapter
 from curate.pipeline import run_incremental
-from curate.smoke.checks import smoke_gates
+from curate.stages.smoke.checks import smoke_gates
 
 SAMPLE = Path(__file__).parents[1] / "sample_data"
 EMAIL = "oliver.bennett@example.com"

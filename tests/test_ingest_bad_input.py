@@ -4,8 +4,8 @@ import json
 import zipfile
 
 from curate.config import Config
-from curate.ingest import ingest
-from curate.ingest.sources import unsafe_member
+from curate.stages.ingest import ingest
+from curate.stages.ingest.sources import unsafe_member
 
 GOOD = json.dumps({"prompt": "a", "completion": "b"})
 

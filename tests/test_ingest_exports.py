@@ -9,10 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.config import Config
-from curate.ingest import ingest
-from curate.ingest.inspect import inspect
+from curate.stages.ingest import ingest
+from curate.stages.ingest.inspect import inspect
 from curate.pipeline import run_stages
-from curate.validate import validate
+from curate.stages.validate.rules import validate
 
 from .conftest import REPO
 
@@ -217,7 +217,7 @@ def test_chat_keys_and_message_shapes_with_role_aliases(tmp_path, key, shape):
 @pytest.mark.parametrize("alias,role", [("client", "user"), ("Visitor", "user"), ("SUPPORT", "assistant"),
                                         ("operator", "assistant"), ("bot", "assistant")])
 def test_role_alias_table(alias, role):
-    from curate.ingest.roles import canonical_role
+    from curate.stages.ingest.roles import canonical_role
 
     assert canonical_role(alias) == role
 
@@ -317,7 +317,7 @@ def test_unreadable_file_fails_source_coverage_naming_it(tmp_path, monkeypatch):
     mix = tmp_path / "mix"
     shutil.copytree(MIX, mix)
     real = os.access
-    monkeypatch.setattr("curate.ingest.sources.os.access",
+    monkeypatch.setattr("curate.stages.ingest.sources.os.access",
                         lambda p, mode: False if str(p).endswith("gsm8k_test.jsonl") else real(p, mode))
     outcome = run_stages(mix, Config.model_validate(FAST), progress=False)
     gate = next(g for g in outcome.gates if g.name == "source_coverage")

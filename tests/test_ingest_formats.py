@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.config import ColumnMapping, Config
-from curate.ingest import ingest
+from curate.stages.ingest import ingest
 
 
 def _jsonl(path, rows):

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from curate.config import Config
-from curate.ingest import ingest
+from curate.stages.ingest import ingest
 from curate.pipeline import run_pipeline
 
 GOOD = json.dumps({"prompt": "What is two plus two?", "completion": "Four."})
@@ -45,7 +45,7 @@ def test_unreadable_file_is_a_file_reject(tmp_path, monkeypatch):
     (tmp_path / "ok.jsonl").write_text(GOOD + "\n", encoding="utf-8")
     (tmp_path / "secret.jsonl").write_text(GOOD + "\n", encoding="utf-8")
     real = os.access
-    monkeypatch.setattr("curate.ingest.sources.os.access",
+    monkeypatch.setattr("curate.stages.ingest.sources.os.access",
                         lambda p, mode: False if str(p).endswith("secret.jsonl") else real(p, mode))
     result = _run(tmp_path)
     assert len(result.kept) == 1
@@ -88,7 +88,7 @@ def test_special_files_and_links_are_recorded(tmp_path):
 def test_vanished_file_is_a_file_reject(tmp_path, monkeypatch):
     (tmp_path / "ok.jsonl").write_text(GOOD + "\n", encoding="utf-8")
     (tmp_path / "gone.jsonl").write_text(GOOD + "\n", encoding="utf-8")
-    import curate.ingest.sources as sources
+    import curate.stages.ingest.sources as sources
 
     real = sources.input_files
 
@@ -98,7 +98,7 @@ def test_vanished_file_is_a_file_reject(tmp_path, monkeypatch):
         return names
 
     monkeypatch.setattr(sources, "input_files", listed_then_deleted)
-    monkeypatch.setattr("curate.ingest.input_files", listed_then_deleted)
+    monkeypatch.setattr("curate.stages.ingest.input_files", listed_then_deleted)
     result = _run(tmp_path)
     assert _reasons(result) == {("gone.jsonl", "file"): "vanished before it was read"}
 
@@ -184,7 +184,7 @@ def test_an_unexpected_error_in_a_reader_is_one_reject(tmp_path, monkeypatch):
     (tmp_path / "a.jsonl").write_text(f"{GOOD}\n{GOOD}\n", encoding="utf-8")
     calls = iter([None, TypeError("boom")])
 
-    import curate.ingest as ingest_mod
+    import curate.stages.ingest as ingest_mod
     real = ingest_mod.normalise
 
     def flaky(value, prov, tabular=False):

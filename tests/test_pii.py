@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from curate.pii import PiiConfig, PiiError, scrub
+from curate.stages.pii import PiiConfig, PiiError, scrub
 from curate.records import Message, Provenance, Record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def test_same_person_same_pseudonym_within_a_conversation():
 
 
 def test_iban_and_card_pseudonyms_keep_valid_checksums():
-    from curate.pii.operators import Pseudonymizer
+    from curate.stages.pii.operators import Pseudonymizer
 
     p = Pseudonymizer(b"k")
     iban = p.iban("DE12 5001 0517 0648 4898 90")
@@ -169,7 +169,7 @@ def test_presidio_e2e_demo_is_reproduced_in_placeholder_mode(shared_data):
 
 def test_planted_pii_in_sample_data_is_gone():
     from curate.config import load_config
-    from curate.ingest import ingest
+    from curate.stages.ingest import ingest
 
     records = ingest(REPO / "sample_data", load_config(src=REPO / "sample_data"), progress=False).kept
     res = scrub(records, PiiConfig(n_process=2, key=KEY))

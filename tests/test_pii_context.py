@@ -15,8 +15,8 @@ from stdnum.pl import pesel
 
 from curate.config import Config
 from curate.gates import collect_metrics, effective_gates, evaluate, failed
-from curate.pii import PiiConfig, scrub
-from curate.pii.residual import ResidualCheck
+from curate.stages.pii import PiiConfig, scrub
+from curate.stages.pii.residual import ResidualCheck
 from curate.records import Provenance, Record
 
 # Checksum-INVALID test values, the kind found in real documents (typos, test customers, made-up numbers).
@@ -183,7 +183,7 @@ def test_residual_check_imports_nothing_from_the_scrubber():
     import ast
     from pathlib import Path
 
-    import curate.pii.residual as residual
+    import curate.stages.pii.residual as residual
 
     tree = ast.parse(Path(residual.__file__).read_text(encoding="utf-8"))
     imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from curate.pii import PiiConfig, scrub
-from curate.pii.resolve import resolve
+from curate.stages.pii import PiiConfig, scrub
+from curate.stages.pii.resolve import resolve
 from curate.records import Provenance, Record
 
 CFG = PiiConfig(n_process=1, operators={})  # placeholders: the expected output is exact
@@ -113,7 +113,7 @@ def test_personal_urls_only_by_default():
 
 def test_prepass_keeps_recall():
     """The cheap pre-pass may only skip recognizers that would have found nothing: same results without it."""
-    from curate.pii.stage import scrubber
+    from curate.stages.pii.stage import scrubber
 
     sc = scrubber(CFG)
     texts = [

@@ -1,7 +1,7 @@
 """The smoke step's plan: steps and example length fitted to the budget from a measured speed, never a length that
 would fail the supervised-coverage gate, pinned by config, and the measured speed cached per machine."""
-from curate.smoke import SmokeConfig
-from curate.smoke import plan
+from curate.stages.smoke import SmokeConfig
+from curate.stages.smoke import plan
 
 
 def test_a_fast_machine_gets_the_longest_examples_and_every_step():

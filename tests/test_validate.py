@@ -5,11 +5,11 @@ from collections import Counter
 import pytest
 
 from curate.config import Config, ValidateConfig
-from curate.ingest import ingest
+from curate.stages.ingest import ingest
 from curate.records import Message, Provenance, Record, ToolCall, ToolFunction
-from curate.schemas import KINDS, SCHEMA_DIR, SchemaRefused, kind_schema, load_user_schema
-from curate.ingest.repair import REPAIRS
-from curate.validate import RULES, validate
+from curate.stages.validate.schemas import KINDS, SCHEMA_DIR, SchemaRefused, kind_schema, load_user_schema
+from curate.stages.ingest.repair import REPAIRS
+from curate.stages.validate.rules import RULES, validate
 
 PROV = Provenance(source="x.jsonl", locator="line 1", sha256="0" * 64)
 NO_TOKENS = ValidateConfig(count_tokens=False)
@@ -61,7 +61,7 @@ CASES = {
                     chat(("system", "s"), ("user", "Explain Go templates"), ("assistant", "Write {{ . }} or {{ ... }}"))),
     "missing_system": (chat(("user", "Hi"), ("assistant", "Hello")), GOOD_CHAT),
     "missing_user": (chat(("system", "s"), ("assistant", "Hello")), GOOD_CHAT),
-    # repairs made at ingest (curate.ingest.repair) are warn rules of the same name
+    # repairs made at ingest (curate.stages.ingest.repair) are warn rules of the same name
     **{name: (Record(kind="chat", messages=GOOD_CHAT.messages, metadata={"repairs": [name]}, provenance=PROV), GOOD_CHAT)
        for name in REPAIRS},
 }

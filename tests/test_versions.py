@@ -136,7 +136,7 @@ def test_killed_run_leaves_last_version_intact(exports, tmp_path):
 
 
 def test_pii_outcomes_cached_and_resumed(tmp_path, monkeypatch):
-    from curate.pii import PiiConfig, scrub
+    from curate.stages.pii import PiiConfig, scrub
     from curate.records import Message, Provenance, Record
 
     monkeypatch.setenv("CURATE_CACHE_DIR", str(tmp_path / "cache"))

@@ -9,7 +9,7 @@ import math
 import operator
 from typing import Any
 
-from curate.smoke.config import SmokeConfig
+from curate.stages.smoke.config import SmokeConfig
 
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "<": operator.lt, ">": operator.gt}
 

@@ -17,16 +17,16 @@ from typing import Any
 
 from tqdm import tqdm
 
-from curate.pii import engine as eng
-from curate.pii.config import DIRECT_IDENTIFIERS, PiiConfig
-from curate.pii.language import LanguageDetector
-from curate.pii.operators import Pseudonymizer, mask, placeholder, subject_hash
-from curate.pii.names import common_words
-from curate.pii.recognizers import BirthDateRecognizer
+from curate.stages.pii import engine as eng
+from curate.stages.pii.config import DIRECT_IDENTIFIERS, PiiConfig
+from curate.stages.pii.language import LanguageDetector
+from curate.stages.pii.operators import Pseudonymizer, mask, placeholder, subject_hash
+from curate.stages.pii.names import common_words
+from curate.stages.pii.recognizers import BirthDateRecognizer
 from curate.kvstore import KeyValueStore
 from curate.mapping import Mapper, in_process
-from curate.pii.residual import ResidualCheck
-from curate.pii.resolve import Span, allow_patterns, echo_names, resolve
+from curate.stages.pii.residual import ResidualCheck
+from curate.stages.pii.resolve import Span, allow_patterns, echo_names, resolve
 from curate.records import Record, Reject, StageResult
 from curate.tokens import cache_dir
 

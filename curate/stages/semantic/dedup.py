@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from curate.config import NearDedupConfig, SemanticDedupConfig
-from curate.dedup_minhash import conflict_details, similar
+from curate.stages.near.minhash import conflict_details, similar
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
 from curate.normalise import negations

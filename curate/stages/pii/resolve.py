@@ -6,9 +6,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from curate.pii.config import PiiConfig
-from curate.pii.recognizers import CHECKSUM_KEY
-from curate.pii.names import (COMPANY, TITLES, common_words, dictionary_word, given_names, last_names, name_like,
+from curate.stages.pii.config import PiiConfig
+from curate.stages.pii.recognizers import CHECKSUM_KEY
+from curate.stages.pii.names import (COMPANY, TITLES, common_words, dictionary_word, given_names, last_names, name_like,
                               place_names, stop_words)
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
@@ -139,7 +139,7 @@ def _ner_name_ok(value: str) -> bool:
 
 @functools.cache
 def _labels() -> frozenset[str]:
-    from curate.pii.context import ID_LABELS
+    from curate.stages.pii.context import ID_LABELS
 
     words = {w for ws in ID_LABELS.values() for w in ws}
     return frozenset(BANK_WORDS | words | {part for w in words for part in w.split() if len(part) > 2}

@@ -14,7 +14,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from curate.smoke.config import SmokeConfig
+from curate.stages.smoke.config import SmokeConfig
 from curate.tokens import cache_dir
 
 # Seconds of a training token over seconds of a reference-text token in the measuring forward pass. Measured on

@@ -16,7 +16,7 @@ from referencing.exceptions import NoSuchResource
 
 from curate.records import Record
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("chat", "instruction", "preference", "classification", "text")
 _NON_EMPTY_MESSAGES = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Message"}}

@@ -11,10 +11,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from curate.config import Config
-from curate.ingest.readers import FileProblem, Limits, read_items
-from curate.ingest.rows import columns as row_columns, group as group_rows
-from curate.ingest.shapes import VOCABULARY, ShapeError, map_columns, normalise
-from curate.ingest.sources import Source, input_files, iter_sources, safe_sha256
+from curate.stages.ingest.readers import FileProblem, Limits, read_items
+from curate.stages.ingest.rows import columns as row_columns, group as group_rows
+from curate.stages.ingest.shapes import VOCABULARY, ShapeError, map_columns, normalise
+from curate.stages.ingest.sources import Source, input_files, iter_sources, safe_sha256
 from curate.mapping import Mapper, in_process, shards
 from curate.records import Provenance, Record, Reject, StageResult, content_hash
 

@@ -12,7 +12,7 @@ from curate.config import _Section
 Operator = Literal["placeholder", "pseudonym", "mask", "drop"]
 
 # Direct identifiers: one value points at one person (their keyed hashes form the subject index). What is left of
-# them after the scrub is counted by an independent check (curate/pii/residual.py); the default gate is 0.
+# them after the scrub is counted by an independent check (curate/stages/pii/residual.py); the default gate is 0.
 DIRECT_IDENTIFIERS = [
     "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "CREDIT_CARD", "IP_ADDRESS", "US_SSN", "UK_NINO", "DE_TAX_ID",
     "FR_NIR", "NL_BSN", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "PL_PESEL", "CH_AHV", "EU_VAT",

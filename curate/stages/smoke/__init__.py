@@ -1,7 +1,7 @@
 """LoRA smoke training: the last gate. A short LoRA run on a sample of the curated data shows whether it is
 learnable, fits the chat template and leaves the base model intact, before anyone pays for a real run.
 
-    from curate.smoke import SmokeConfig, smoke_train, smoke_verdict, SMOKE_GATES
+    from curate.stages.smoke import SmokeConfig, smoke_train, smoke_verdict, SMOKE_GATES
     result = smoke_train(records, SmokeConfig(), out_dir=Path("curated/smoke"), progress=True)
     result.stats            # plain metric names -> numbers, read by the gate engine as smoke.<name>
     result.details          # {"loss_curve": [...], "verdict": [(name, passed, sentence), ...], ...}
@@ -31,12 +31,12 @@ import json
 import math
 from pathlib import Path
 
-import curate.config  # noqa: F401  first: curate.config imports curate.smoke.config back (after its _Section)
+import curate.config  # noqa: F401  first: curate.config imports curate.stages.smoke.config back (after its _Section)
 from curate.records import Record, StageResult, is_timing
-from curate.smoke.checks import SMOKE_GATES, smoke_gates, smoke_verdict
-from curate.smoke.config import SmokeConfig
-from curate.smoke.model import SmokeModelUnavailable, ensure_smollm2
-from curate.smoke.train import SmokeError, reference_texts
+from curate.stages.smoke.checks import SMOKE_GATES, smoke_gates, smoke_verdict
+from curate.stages.smoke.config import SmokeConfig
+from curate.stages.smoke.model import SmokeModelUnavailable, ensure_smollm2
+from curate.stages.smoke.train import SmokeError, reference_texts
 
 STAGE = "smoke"
 
@@ -54,7 +54,7 @@ def smoke_train(records: list[Record], cfg: SmokeConfig, out_dir: Path | None = 
     adapter_config.json (peft), metrics.json and loss_curve.png.
     Raises SmokeError when there is nothing to train on, SmokeModelUnavailable when the base model cannot load.
     """
-    from curate.smoke.train import run
+    from curate.stages.smoke.train import run
 
     stats, details = run(records, cfg, out_dir, progress, validation)
     verdict = smoke_verdict(stats, cfg)

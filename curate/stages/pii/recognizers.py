@@ -22,7 +22,7 @@ from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, Date
                                                       ItFiscalCodeRecognizer, PhoneRecognizer, UrlRecognizer)
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
-from curate.pii.names import UPPER, WORD
+from curate.stages.pii.names import UPPER, WORD
 
 CASE_SENSITIVE = re.DOTALL | re.MULTILINE  # Presidio's default adds IGNORECASE, which lets "from" pass as [A-Z0-9]{4}
 BARE_DIGITS_SCORE = 0.2  # a checksum alone does not make an order number an id: + context (0.35) = 0.55

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from curate.config import DiversityConfig, SemanticDedupConfig
-from curate.dedup_semantic import kmeans_labels
+from curate.stages.semantic.dedup import kmeans_labels
 from curate.embeddings import embed
 from curate.records import Record, StageResult
 from curate.views import comparable_text, first_user_turn, outputs_text

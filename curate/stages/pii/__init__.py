@@ -7,8 +7,8 @@ language), resolve (false positives, thresholds, overlaps), operators (placehold
 hashes), residual (the independent check of the published text: plain shapes, imports nothing from the scrubber),
 stage (batching, workers, stats).
 """
-import curate.config  # noqa: F401  first: it defines _Section and then imports curate.pii.config (a cycle)
-from curate.pii.config import PiiConfig
+import curate.config  # noqa: F401  first: it defines _Section and then imports curate.stages.pii.config (a cycle)
+from curate.stages.pii.config import PiiConfig
 
 STAGE = "pii_scrub"
 __all__ = ["PiiConfig", "PiiError", "STAGE", "scrub"]
@@ -17,7 +17,7 @@ __all__ = ["PiiConfig", "PiiError", "STAGE", "scrub"]
 def __getattr__(name: str):
     # Presidio and spaCy take seconds to import: load them when the stage runs, not when config is read.
     if name in ("scrub", "PiiError"):
-        from curate.pii import stage
+        from curate.stages.pii import stage
 
         return getattr(stage, name)
     raise AttributeError(name)

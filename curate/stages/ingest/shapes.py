@@ -8,9 +8,9 @@ import json
 import math
 from typing import Any
 
-from curate.ingest.repair import repair_messages
-from curate.ingest.roles import CHAT_KEYS, ROLE_ALIASES, ROLE_KEYS, TEXT_KEYS, canonical_role
-from curate.ingest.transcripts import parse_transcript
+from curate.stages.ingest.repair import repair_messages
+from curate.stages.ingest.roles import CHAT_KEYS, ROLE_ALIASES, ROLE_KEYS, TEXT_KEYS, canonical_role
+from curate.stages.ingest.transcripts import parse_transcript
 from curate.records import Message, Provenance, Record, ToolCall, ToolFunction
 
 __all__ = ["ROLE_ALIASES", "ShapeError", "normalise", "map_columns", "unknown_shape", "VOCABULARY"]
@@ -315,7 +315,7 @@ def _with_context(prompt: str, context: Any, where: str) -> str:
 
 def normalise(value: Any, prov: Provenance, tabular: bool = False) -> list[Record]:
     """One parsed value -> one or more Records (OASST trees and self-instruct tasks give several). Conversations
-    are repaired (see curate.ingest.repair) before they are judged."""
+    are repaired (see curate.stages.ingest.repair) before they are judged."""
     if isinstance(value, str):
         return [Record(kind="text", text=value, metadata={"format": "text"}, provenance=prov).with_id()]
     if not isinstance(value, dict):

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from curate.records import Record
-from curate.smoke import plan as plan_mod
-from curate.smoke.config import SmokeConfig
-from curate.smoke.format import IGNORE, Example, Formatter
+from curate.stages.smoke import plan as plan_mod
+from curate.stages.smoke.config import SmokeConfig
+from curate.stages.smoke.format import IGNORE, Example, Formatter
 
 
 class SmokeError(ValueError):
@@ -25,7 +25,7 @@ class SmokeError(ValueError):
 
 def reference_texts() -> list[str]:
     """The shipped forgetting-proxy set: short general-knowledge English paragraphs, written for this project."""
-    raw = resources.files("curate.smoke").joinpath("reference_text.jsonl").read_text(encoding="utf-8")
+    raw = resources.files("curate.stages.smoke").joinpath("reference_text.jsonl").read_text(encoding="utf-8")
     return [json.loads(line)["text"] for line in raw.splitlines() if line.strip()]
 
 
@@ -267,7 +267,7 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
     from peft import LoraConfig, get_peft_model
     from tqdm.auto import tqdm
 
-    from curate.smoke.model import load_base
+    from curate.stages.smoke.model import load_base
 
     t0 = time.perf_counter()
     train_recs, val_recs = split_records(records, cfg, validation)

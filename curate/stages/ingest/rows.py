@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from curate.ingest.repair import repair_messages
-from curate.ingest.roles import canonical_role
+from curate.stages.ingest.repair import repair_messages
+from curate.stages.ingest.roles import canonical_role
 from curate.records import Message, Provenance, Record
 
 CONVERSATION = ("conversation_id", "conversationid", "conversation", "ticket_id", "ticketid", "ticket", "thread_id",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curate.ingest.sources import detect_format
+from curate.stages.ingest.sources import detect_format
 from curate.records import Reject, StageResult
 
 
@@ -109,8 +109,8 @@ def format_table(rows: list[SourceRow]) -> str:
 def inspect(src: Path, cfg: Any) -> str:
     """`curate inspect FOLDER`: ingest and validate (without token counting, so it takes seconds), print the
     table. Nothing is written."""
-    from curate.ingest import ingest
-    from curate.validate import validate
+    from curate.stages.ingest import ingest
+    from curate.stages.validate.rules import validate
 
     ingested = ingest(src, cfg, progress=False)
     vcfg = cfg.validate_.model_copy(update={"count_tokens": False})

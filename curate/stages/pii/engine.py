@@ -22,10 +22,10 @@ from presidio_analyzer.predefined_recognizers import (  # noqa: E402
     NhsRecognizer, SpacyRecognizer, UkNinoRecognizer, UrlRecognizer,
     UsBankRecognizer, UsItinRecognizer, UsLicenseRecognizer, UsPassportRecognizer, UsSsnRecognizer)
 
-from curate.pii import context as ctx  # noqa: E402
-from curate.pii.config import PiiConfig  # noqa: E402
-from curate.pii.names import NameContextRecognizer, NameShapeRecognizer  # noqa: E402
-from curate.pii.recognizers import (  # noqa: E402
+from curate.stages.pii import context as ctx  # noqa: E402
+from curate.stages.pii.config import PiiConfig  # noqa: E402
+from curate.stages.pii.names import NameContextRecognizer, NameShapeRecognizer  # noqa: E402
+from curate.stages.pii.recognizers import (  # noqa: E402
     AnyDomainEmailRecognizer, BirthDateRecognizer, CardRecognizer, ChAhvRecognizer, DeTaxIdContextRecognizer,
     EsNieCheckedRecognizer, EsDniRecognizer, EuVatRecognizer, FrNirRecognizer, GenericPhoneRecognizer, ItFiscalCodeStrictRecognizer, NlBsnRecognizer, PersonalUrlRecognizer,
     PlPeselContextRecognizer, SafeIbanRecognizer, ShortCardRecognizer, StreetAddressRecognizer,

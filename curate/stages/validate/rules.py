@@ -15,10 +15,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from curate.config import ValidateConfig
-from curate.ingest.repair import REPAIRS
+from curate.stages.ingest.repair import REPAIRS
 from curate.mapping import Mapper, in_process, shards
 from curate.records import Message, Record, Reject, StageResult
-from curate.schemas import kind_validator, load_user_schema
+from curate.stages.validate.schemas import kind_validator, load_user_schema
 
 STAGE = "validate"
 KNOWN_ROLES = {"system", "user", "assistant", "tool"}
@@ -48,7 +48,7 @@ RULES: dict[str, tuple[str, str]] = {
     "output_schema": ("error", "a structured output that does not satisfy the configured schema"),
     "label_not_allowed": ("error", "a classification label outside the allowed set"),
     "too_many_tokens": ("error", "longer than validate.max_tokens"),
-    # Repairs made at ingest (curate.ingest.repair): counted and kept; raise one to error to refuse such records.
+    # Repairs made at ingest (curate.stages.ingest.repair): counted and kept; raise one to error to refuse such records.
     **{name: ("warn", f"repaired at ingest: {what}") for name, what in REPAIRS.items()},
 }
 
