@@ -274,7 +274,7 @@ def test_smollm2_smoke_runs_a_few_steps(tmp_path):
     from curate.config import load_config
     from curate.stages.ingest import ingest
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     recs = [r for r in ingest(repo / "sample_data", load_config(src=repo / "sample_data"), progress=False).kept
             if r.kind in ("chat", "instruction")]
     cfg = SmokeConfig(steps=4, batch_size=4, max_seq_len=128, sample_size=16, heldout_size=8, min_steps=1)

@@ -12,7 +12,7 @@ from curate.normalise import fix_mojibake, negations, normalise_text
 from curate.records import Message, Provenance, Record
 from curate.views import comparable_text
 
-BANKING = Path(__file__).parent / "data" / "banking77" / "test_8_intents.csv"
+BANKING = Path(__file__).parents[1] / "data" / "banking77" / "test_8_intents.csv"
 ANSWER = ("Restart the router, wait two minutes, then open the admin page at 192.168.1.1 and check that the "
           "wireless band is set to automatic. If the light still blinks orange, reset it with a pin for ten seconds "
           "and set it up again from the app.")

@@ -14,7 +14,7 @@ from curate.stages.ingest.inspect import inspect
 from curate.pipeline import run_stages
 from curate.stages.validate.rules import validate
 
-from .conftest import REPO
+from ..conftest import REPO
 
 MIX = REPO / "tests" / "data" / "exports_mix"
 FAST = {"pii": {"enabled": False}, "semantic_dedup": {"enabled": False}, "validate": {"count_tokens": False}}

@@ -9,7 +9,7 @@ import pytest
 from curate.stages.pii import PiiConfig, PiiError, scrub
 from curate.records import Message, Provenance, Record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KEY = "test-key-not-a-secret"
 PLANTED = {  # sample_data/README.md, "Planted PII"
     "names": ["Oliver Bennett", "Charlotte Hughes", "Jürgen Hoffmann", "Katrin Vogel", "Amélie Fontaine",
