@@ -24,6 +24,62 @@ INTRO = (r"(?i:my name is|my name's|name:|(?:last|first|family|maiden|full|sur)\
          r"|nazywam się|regards,|sincerely,|mit freundlichen grüßen,?"
          r"|viele grüße,?|cordialement,?|saludos,?|cordiali saluti,?|met vriendelijke groet,?)")
 SELF = r"(?:I am|I'm|this is|This is|ich bin|Ich bin|je suis|Je suis|soy|Soy|sono|Sono|ik ben|Ik ben|jestem|Jestem)"
+# Role nouns that announce a person ("Trainer Mirko Slomka", "il duca Ercole", "el entrenador Hong", "keizer Nero"):
+# general vocabulary of offices, jobs, ranks and kinship per language, not taken from any evaluation text. German
+# and Dutch also as the head of a compound ("US-Präsident", "Teamkollege", "bondscoach"). English has a NER model.
+ROLES: dict[str, str] = {
+    "de": "trainer|cheftrainer|coach|regisseur|regisseurin|schauspieler|schauspielerin|sänger|sängerin|präsident"
+          "|präsidentin|kanzler|kanzlerin|minister|ministerin|könig|königin|kaiser|kaiserin|papst|prinz|prinzessin"
+          "|herzog|herzogin|graf|gräfin|fürst|fürstin|bischof|erzbischof|kardinal|pfarrer|pastor|autor|autorin"
+          "|schriftsteller|schriftstellerin|maler|malerin|komponist|komponistin|dirigent|dirigentin|produzent"
+          "|produzentin|sieger|siegerin|spieler|spielerin|stürmer|torhüter|torwart|kapitän|bürgermeister"
+          "|bürgermeisterin|geschäftsführer|geschäftsführerin|direktor|direktorin|professor|professorin|kollege"
+          "|kollegin|bruder|schwester|sohn|tochter|vater|mutter|ehemann|ehefrau|gatte|gattin|onkel|tante|neffe"
+          "|nichte|cousin|cousine|sachbearbeiter|sachbearbeiterin|ansprechpartner|ansprechpartnerin|mitarbeiter"
+          "|mitarbeiterin|statthalter|gouverneur|general|leutnant|oberst|feldherr|journalist|journalistin|reporter"
+          "|reporterin|moderator|moderatorin|nachfolger|nachfolgerin|vorgänger|vorgängerin|gründer|gründerin"
+          "|architekt|architektin|philosoph|dichter|dichterin|musiker|musikerin|gitarrist|gitarristin|schlagzeuger"
+          "|bassist|pianist|pianistin|rapper|rapperin|boxer|fahrer|fahrerin|rennfahrer|verteidiger|sultan|zar"
+          "|pharao|kommissar|kommissarin|abgeordnete|abgeordneten|senator|senatorin|richter|richterin|anwalt"
+          "|anwältin|rechtsanwalt|rechtsanwältin|arzt|ärztin|chef|chefin|leiter|leiterin|sprecher|sprecherin"
+          "|vorsitzende|vorsitzenden|mitglied|teamkollege|teamkollegin|coach|assistent|assistentin|kunde|kundin",
+    "fr": "roi|reine|pape|empereur|impératrice|prince|princesse|duc|duchesse|comte|comtesse|président|présidente"
+          "|ministre|général|entraîneur|sélectionneur|réalisateur|réalisatrice|acteur|actrice|chanteur|chanteuse"
+          "|écrivain|écrivaine|auteur|autrice|peintre|compositeur|compositrice|philosophe|joueur|joueuse|capitaine"
+          "|maire|évêque|archevêque|cardinal|docteur|professeur|professeure|collègue|frère|sœur|fils|fille|époux"
+          "|épouse|mari|oncle|tante|neveu|nièce|cousin|cousine|directeur|directrice|gérant|gérante|conseiller"
+          "|conseillère|avocat|avocate|juge|abbé|sultan|tsar|pharaon|producteur|productrice|guitariste|batteur"
+          "|pilote|coéquipier|coéquipière|poète|architecte|attaquant|gardien|successeur|prédécesseur|fondateur"
+          "|fondatrice|député|députée|sénateur|sénatrice|commissaire|chancelier|chancelière|journaliste"
+          "|animateur|animatrice|interlocuteur|interlocutrice|conseiller|client|cliente|collaborateur|collaboratrice",
+    "es": "rey|reina|papa|emperador|emperatriz|príncipe|princesa|duque|duquesa|conde|condesa|presidente|presidenta"
+          "|ministro|ministra|general|entrenador|entrenadora|seleccionador|director|directora|actor|actriz"
+          "|cantante|escritor|escritora|autor|autora|pintor|pintora|compositor|compositora|filósofo|jugador"
+          "|jugadora|capitán|alcalde|alcaldesa|obispo|arzobispo|cardenal|doctor|doctora|profesor|profesora|colega"
+          "|hermano|hermana|hijo|hija|esposo|esposa|marido|tío|tía|sobrino|sobrina|primo|prima|gerente|abogado"
+          "|abogada|juez|jueza|sultán|zar|faraón|productor|productora|guitarrista|baterista|piloto|compañero"
+          "|compañera|poeta|poetisa|arquitecto|arquitecta|delantero|portero|sucesor|sucesora|predecesor|fundador"
+          "|fundadora|diputado|diputada|senador|senadora|canciller|periodista|presentador|presentadora|cliente"
+          "|asesor|asesora|comisario|comisaria",
+    "it": "re|regina|papa|imperatore|imperatrice|principe|principessa|duca|duchessa|conte|contessa|presidente"
+          "|presidentessa|ministro|generale|allenatore|ct|regista|attore|attrice|cantante|scrittore|scrittrice"
+          "|autore|autrice|pittore|pittrice|compositore|compositrice|filosofo|giocatore|giocatrice|capitano"
+          "|sindaco|vescovo|arcivescovo|cardinale|dottore|dottoressa|professore|professoressa|collega|fratello"
+          "|sorella|figlio|figlia|marito|moglie|zio|zia|cugino|cugina|direttore|direttrice|avvocato|avvocatessa"
+          "|giudice|sultano|zar|faraone|produttore|produttrice|chitarrista|batterista|pilota|compagno|compagna"
+          "|poeta|poetessa|architetto|attaccante|portiere|maestro|maestra|successore|predecessore|fondatore"
+          "|fondatrice|deputato|deputata|senatore|senatrice|cancelliere|giornalista|conduttore|conduttrice"
+          "|cliente|consulente|commissario|commissaria",
+    "nl": "koning|koningin|paus|keizer|keizerin|prins|prinses|hertog|hertogin|graaf|gravin|president|premier"
+          "|minister|generaal|trainer|coach|bondscoach|regisseur|acteur|actrice|zanger|zangeres|schrijver"
+          "|schrijfster|auteur|schilder|componist|filosoof|speler|speelster|aanvoerder|kapitein|burgemeester"
+          "|bisschop|aartsbisschop|kardinaal|dokter|professor|collega|broer|zus|zuster|zoon|dochter|echtgenoot"
+          "|echtgenote|oom|tante|neef|nicht|directeur|directrice|advocaat|advocate|rechter|sultan|tsaar|farao"
+          "|producer|producent|gitarist|drummer|coureur|ploeggenoot|dichter|dichteres|architect|aanvaller"
+          "|keeper|doelman|opvolger|voorganger|oprichter|oprichtster|presentator|presentatrice|kamerlid|senator"
+          "|journalist|journaliste|klant|medewerker|medewerkster|contactpersoon|commissaris|voorzitter|teamgenoot",
+}
+ROMAN = r"(?:X{0,3}(?:IX|IV|V?I{1,3})|X{1,3}(?:IX|IV|V?I{0,3})|V)"  # regnal numbers I-XXXIX, after a name
 
 
 class NameContextRecognizer(PatternRecognizer):
@@ -43,11 +99,92 @@ class NameContextRecognizer(PatternRecognizer):
         super().__init__(supported_entity="PERSON", patterns=patterns, supported_language=supported_language,
                          global_regex_flags=CASE_SENSITIVE, name="NameContextRecognizer")
 
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        out = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        role = _role_pattern(self.supported_language)
+        if role is not None and "PERSON" in entities:
+            for m in role.finditer(text):
+                end = _role_name_end(text, m.start(1), self.supported_language)
+                if end:
+                    out.append(RecognizerResult("PERSON", m.start(1), end, 0.6, recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        return out
+
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         first = pattern_text.split()[0]
         if first.lower() in not_names() or (first.lower() in stop_words() and not name_like(first)):
             return False  # "Hi Team", "I am Interested"
         return True if name_like(first) else None  # a greeting alone is weak evidence; a name-like word is not
+
+
+@functools.cache
+def _role_pattern(lang: str):
+    if lang not in ROLES:
+        return None
+    # German nouns are capitalised; a compound's head is not ("US-Präsident", "Journalistenkollegen"). Inflected
+    # forms: -s/-es/-n/-en/-e (Trainers, Präsidenten, Kollegen). Other languages: the role word in lower case,
+    # or capitalised at a sentence start, alone ("el entrenador Hong", not a compound).
+    roles = ROLES[lang]
+    if lang in ("de", "nl"):
+        head = rf"(?<![\w'’-])(?:[{UPPER}][\w-]*?(?:{roles})|(?i:{roles}))(?:s|es|n|en|e)?"
+    else:
+        head = rf"(?<![\w'’-])(?i:{roles})"
+    return re.compile(rf"{head}\s+([{UPPER}])")
+
+
+@functools.cache
+def _role_word_pattern(lang: str):
+    roles = ROLES[lang]
+    prefix = r"[\w-]*?" if lang in ("de", "nl") else ""
+    return re.compile(rf"{prefix}(?:{roles})(?:s|es|n|en|e)?", re.IGNORECASE)
+
+
+def role_word(word: str, lang: str) -> bool:
+    """'Trainer', 'US-Präsidenten', 'Journalistenkollegen': a role noun of the language, alone or as a compound's
+    head, inflected."""
+    return lang in ROLES and _role_word_pattern(lang).fullmatch(word.strip(".,;:")) is not None
+
+
+_NAME_WORD = re.compile(rf"[{UPPER}][^\W\d_]*(?:['’-][^\W\d_]+)*\.?")
+
+
+def _role_name_end(text: str, start: int, lang: str) -> int:
+    """End of the name of up to three words (particles and initials between them) that starts at `start`, or 0
+    when its first word is not a name: every word must be name-like (German: not a noun, however inflected or
+    compounded), or a known name that is not a word of the record's language."""
+    end, words, pos = 0, 0, start
+    particles = NameShapeRecognizer.PARTICLES
+    while words < 3:
+        m = _NAME_WORD.match(text, pos)
+        if not m:
+            break
+        w = m.group().rstrip(".")
+        if len(w) == 1:  # an initial
+            ok = m.group().endswith(".") and words > 0
+        else:
+            ok = _role_name_word(w, lang)
+        if not ok:
+            break
+        end, words = m.end() if len(w) == 1 else m.start() + len(w), words + 1
+        gap = re.match(r"[ \t]+(?:(?:van|von|de|der|den|da|di|del|della|du|des|la|le|ten|ter|dos|al|ibn|bin)[ \t]+)*",
+                       text[end:end + 24])
+        if not gap:
+            break
+        pos = end + gap.end()
+    if end:
+        m = re.match(rf"[ \t]+{ROMAN}(?![\w'’.-])", text[end:end + 8])
+        if m:
+            end += m.end()
+    return end
+
+
+def _role_name_word(w: str, lang: str) -> bool:
+    if w.casefold() in common_words() or w in place_names():
+        return False
+    if lang == "de" and german_noun(w) and w not in given_names():
+        return False
+    return name_like(w)
 
 
 class NameShapeRecognizer(LocalRecognizer):
@@ -88,13 +225,14 @@ class NameShapeRecognizer(LocalRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         given, family, common = given_names(), last_names(), common_words()
+        own_stop = language_stop_words(self.supported_language)
         toks = [(m.start(), m.end(), m.group()) for m in self.TOKEN.finditer(text)]
         out = []
         for i, (a, b, w) in enumerate(toks):
             if w[0].isupper():
                 if (w in given or w in family) and name_like(w) and not (
-                        self.supported_language == "de" and dictionary_word(w)):  # German nouns: 'Kraft', 'Sturm'
-                    out.append(self._result(a, b, 0.5))
+                        self.supported_language == "de" and dictionary_word(w)) and w.casefold() not in own_stop:
+                    out.append(self._result(a, b, 0.5))  # not German nouns ('Kraft', 'Sturm'), not 'Una', 'Uno'
                 pair = self._pair(text, toks, i)
                 if not pair or not toks[pair[0]][2][0].isupper():
                     continue
@@ -106,8 +244,9 @@ class NameShapeRecognizer(LocalRecognizer):
                     continue
                 if last in family or last in given or pair[1]:
                     out.append(self._result(a, toks[pair[0]][1], 0.6))
-                elif self.supported_language != "de" and not _company_follows(text, toks, pair[0]):
-                    out.append(self._result(a, toks[pair[0]][1], 0.5))
+                elif not _company_follows(text, toks, pair[0]) and (
+                        self.supported_language != "de" or not (german_noun(w) or german_noun(last))):
+                    out.append(self._result(a, toks[pair[0]][1], 0.5))  # German: no inflected or compound noun
             elif len(w) > 2 and w.title() in given and w not in common and name_like(w.title()):
                 pair = self._pair(text, toks, i)
                 last = toks[pair[0]][2] if pair else ""
@@ -189,6 +328,47 @@ def _dictionaries() -> tuple[dict[str, int], frozenset[str]]:
 
     others = set(words("de", 0)).union(*(words(lang, 100) for lang in ("fr", "es", "it", "nl")))
     return words("en", 100), frozenset(others)
+
+
+@functools.cache
+def _german() -> frozenset[str]:
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="de", distance=1).word_frequency.dictionary)
+
+
+_DE_ENDINGS = ("", "s", "es", "n", "en", "e", "er", "ern", "nen")  # inflection: Trainers, Kollegen, Österreichern
+_DE_LINKS = ("", "s", "es", "n", "en", "e", "er")  # between the parts of a compound: Staat-s-präsident
+
+
+@functools.cache
+def german_noun(word: str) -> bool:
+    """A German word however inflected or compounded ('Staatspräsidenten', 'Knieverletzung', 'Startelf-Debüt'):
+    German capitalises every noun, and its compounds are in no dictionary. The head (at least 4 letters) and the
+    part before it (at least 3, less a linking -s-, -en- ...) must both be dictionary words."""
+    w, d = word.casefold(), _german()
+
+    def base(x: str) -> bool:
+        return any(x.endswith(e) and len(x) - len(e) >= 3 and x[:len(x) - len(e)] in d for e in _DE_ENDINGS)
+    if base(w):
+        return True
+    if "-" in w:
+        parts = w.split("-")
+        return base(parts[-1]) and len(parts[-1]) >= 3
+    for i in range(3, len(w) - 3):
+        head, left = w[i:], w[:i]
+        if base(head) and any(left.endswith(e) and len(left) - len(e) >= 3 and left[:len(left) - len(e)] in d
+                              for e in _DE_LINKS):
+            return True
+    return False
+
+
+@functools.cache
+def language_stop_words(lang: str) -> frozenset[str]:
+    try:
+        return frozenset(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+    except ImportError:
+        return frozenset()
 
 
 def english_frequency(word: str) -> int:

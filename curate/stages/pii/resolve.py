@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from curate.stages.pii.config import PiiConfig
 from curate.stages.pii.recognizers import CHECKSUM_KEY
-from curate.stages.pii.names import (COMPANY, TITLES, common_words, dictionary_word, given_names, last_names, name_like,
-                              place_names, stop_words)
+from curate.stages.pii.names import (COMPANY, ROMAN, TITLES, UPPER, common_words, dictionary_word, german_noun,
+                                     given_names, language_stop_words, last_names, name_like, place_names, role_word,
+                                     stop_words)
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
 PRIORITY = {"STREET_ADDRESS": 2, "URL": 2, "PERSON": 1, "LOCATION": 0, "DATE_TIME": 0, "NRP": 0, "ORGANIZATION": 0}
@@ -77,16 +78,18 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
     known name that is not also a German word ('Sommer', 'Regie' are not; 'Vogel' alone is left to titles and to
     a fuller mention elsewhere in the record)."""
     words = [(m.start() + s.start, m.end() + s.start) for m in re.finditer(r"[^\s,;:()\"]+", text[s.start:s.end])]
-    if len(words) < 2 and lang != "de":
-        return [s]
+    if len(words) < 2 and lang not in BORROWED_NER:
+        return [s]  # a borrowed model's one word ('Comenzó', 'documentari') is judged below
     given, runs, run = given_names(), [], []
+    own_stop, family = language_stop_words(lang), last_names()
     for i, (a, b) in enumerate(words):
         w = text[a:b].strip(".")
         nxt = text[words[i + 1][0]] if i + 1 < len(words) else ""
         if w[:1].isupper():
             run.append((a, b))
         elif w.casefold() in NAME_PARTICLES and run and nxt.isupper() and (
-                text[run[-1][0]:run[-1][1]].strip(".") in given or len(text[run[-1][0]:run[-1][1]].strip(".")) == 1
+                text[run[-1][0]:run[-1][1]].strip(".") in given
+                or len(text[run[-1][0]:run[-1][1]].strip(".")) == 1
                 or text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES
                 or (lang != "de" and not dictionary_word(text[run[-1][0]:run[-1][1]])
                     and not dictionary_word(text[words[i + 1][0]:words[i + 1][1]]))):
@@ -100,11 +103,21 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
             run = []
     runs.append(run)
     out = []
-    family = last_names()
     for run in runs:
-        if lang == "de":  # 'Schauspieler Eddie Redmayne', 'Bruder Oxyathres': a German noun before the name
-            while len(run) > 2 and text[run[0][0]:run[0][1]] not in given and text[run[1][0]:run[1][1]] in given:
+        trimmed = False
+        if lang in BORROWED_NER:  # 'Die Zielratte', 'Der Kaiser': a leading article or pronoun is no evidence
+            while run and text[run[0][0]:run[0][1]].casefold() in own_stop:
                 run.pop(0)
+        if lang == "de":  # 'Trainer Mirko Slomka', 'Bruder Oxyathres', 'US-Präsident Lyndon B. Johnson': a role
+            # noun, or a German noun before a known given name, is not part of the name
+            while len(run) > 1 and (role_word(text[run[0][0]:run[0][1]], lang) or (
+                    _german_noun_word(text[run[0][0]:run[0][1]]) and text[run[1][0]:run[1][1]] in given)):
+                run.pop(0)
+                trimmed = True
+            words_in_run = [text[a:b].strip(".") for a, b in run]
+            if words_in_run and not any(w in given or w in family for w in words_in_run) and all(
+                    len(w) < 2 or german_noun(w) for w in words_in_run):
+                continue  # 'Roten Liste', 'Saison Beginn', 'Gebäude I. Grades': nouns only, no known name
         while run and text[run[-1][0]:run[-1][1]].casefold() in NAME_PARTICLES:
             run.pop()
         if not run:
@@ -112,11 +125,26 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
         if len(run) == 1 and lang in BORROWED_NER:
             w = text[run[0][0]:run[0][1]].strip(".")
             known = w in given or w in family
-            if w.casefold() in stop_words() or (lang == "de" and (not known or dictionary_word(w))) \
-                    or (not known and dictionary_word(w)):
+            if trimmed and not known and not german_noun(w) and name_like(w):
+                pass  # 'Bruder Oxyathres': a word in no dictionary right after a German noun the model took in
+            elif w.casefold() in stop_words() or (lang == "de" and (not known or dictionary_word(w))) \
+                    or (not known and dictionary_word(w)) or (w.islower() and not known) \
+                    or (not known and _sentence_start(text, run[0][0])):  # 'Comenzó', 'Nació': a verb up front
                 continue
         out.append(Span(run[0][0], run[-1][1], s.entity, s.score, s.ner, s.checksum))
     return out
+
+
+def _german_noun_word(word: str) -> bool:
+    """A German noun that is no name: 'Trainer', 'US-Präsident' (not 'Vogel' or 'Roman', which are names too)."""
+    w = word.strip(".")
+    return len(w) > 1 and german_noun(w) and w not in given_names() and w not in last_names()
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """The first word of a sentence: capitalised whatever it is, which a borrowed NER model takes for a name."""
+    before = text[max(0, start - 8):start].rstrip(" \t")
+    return not before.strip() or before.endswith((".", "!", "?", "\n"))
 
 
 def _split_lines(text: str, s: Span) -> list[Span]:
@@ -164,8 +192,8 @@ def _is_false_positive(text: str, s: Span, emails: list[Span], lang: str = "en")
     if s.entity == "LOCATION" and s.ner:  # 'MM', 'EU', 'RE-2026', 'eu-west', 'Beacon 6E'
         v = value.strip()
         return len(v) < 2 or not v[0].isupper() or any(c.isdigit() for c in v) or (v.isupper() and len(v) <= 3) \
-            or v.casefold() in common_words() or (lang in BORROWED_NER and " " not in v and dictionary_word(v)
-                                                  and v not in place_names())  # 'Regie', 'Hauptrolle' 
+            or v.casefold() in common_words() or (lang in BORROWED_NER and " " not in v and v not in place_names() and (
+                dictionary_word(v) or (lang == "de" and german_noun(v))))  # 'Regie', 'Hauptrolle', 'Knieverletzung'
     if s.entity == "PHONE_NUMBER":
         v = value.strip()
         return sum(c.isdigit() for c in v) < 7 or bool(NOT_A_PHONE.fullmatch(v))
@@ -247,7 +275,53 @@ def _explained(spans: list[Span]) -> list[Span]:
 def resolve(text: str, results, cfg: PiiConfig, allow: list[re.Pattern], lang: str = "en") -> list[Span]:
     spans = _explained(to_spans(results, set(cfg.entities) | set(cfg.deny_list)))
     spans = [s for s in spans if s.score >= cfg.thresholds.get(s.entity, cfg.score_threshold)]
-    return merge(clean(text, spans, cfg, allow, lang))
+    spans = merge(clean(text, spans, cfg, allow, lang))
+    return extend_names(text, spans, lang, allow) if any(s.entity == "PERSON" for s in spans) else spans
+
+
+_PARTICLE = (r"(?:[vV]an|[vV]on|[dD]e|der|den|[dD]a|[dD]i|[dD]el|[dD]ella|dei|degli|[dD]u|[dD]es|[lL]a|[lL]e|ten|ter"
+             r"|dos|das|do|zu|ibn|bin|bint)")
+_ELIDED = r"(?:[dDlL]|[dD]e)[ \t]?['’]"  # d'Este, de' Medici (and the tokenised "d' Amico")
+# what may stand between two parts of one name: particles ('Andrea De Cesaris', 'Ursula von der Leyen')
+_BETWEEN = re.compile(rf"[ \t]+(?:(?:{_PARTICLE}[ \t]+){{1,3}}|{_ELIDED}[ \t]?)")
+# after a name: a regnal number ('Innocenzo III', 'Napoleon III'), a particle and a name ('Reinier III van
+# Henegouwen', 'Ercole I d'Este'), an Arabic family name ('Hafiz al-Assad', 'Jabir ibn Hayyan')
+_AFTER = re.compile(rf"[ \t]+(?:(?P<roman>{ROMAN})(?![\w'’.-])|(?:(?:{_PARTICLE}[ \t]+){{1,3}}|{_ELIDED}[ \t]?"
+                    rf"|(?:al|el|ad|as|an|ar|Al|El)-)(?P<name>[{UPPER}][^\W\d_]+(?:['’-][^\W\d_]+)*))")
+
+
+def extend_names(text: str, spans: list[Span], lang: str, allow: list[re.Pattern] = ()) -> list[Span]:
+    """A name's span takes in what belongs to it beside it: a regnal number, a particle and the family name after
+    it, or the particles between two parts that were found apart. The name word after a particle must not be an
+    ordinary word (German: no noun) or a place ('Luigi di Francia' keeps 'Francia' as a place, if at all)."""
+    out, changed = [], False
+    for i, s in enumerate(spans):
+        if s.entity == "PERSON":
+            for _ in range(3):
+                m = _AFTER.match(text, s.end)
+                if not m:
+                    break
+                if m.group("roman"):
+                    if m.group("roman") == "I" and lang in ("en", "xx"):
+                        break  # 'Oliver I think'
+                else:
+                    w = m.group("name")
+                    if w.casefold() in common_words() or w in place_names() or (dictionary_word(w) and w not in
+                            all_names()) or (lang == "de" and german_noun(w) and w not in all_names()):
+                        break
+                s, changed = Span(s.start, m.end(), s.entity, s.score, s.ner, s.checksum), True
+            nxt = spans[i + 1] if i + 1 < len(spans) else None
+            if nxt is not None and nxt.entity == "PERSON" and nxt.start > s.end:
+                m = _BETWEEN.fullmatch(text, s.end, nxt.start)
+                if m:
+                    s, changed = Span(s.start, s.end, s.entity, s.score, s.ner, s.checksum), True
+                    s.end = nxt.start  # merged with the next one below
+        out.append(s)
+    if not changed:
+        return spans
+    if allow:
+        out = [s for s in out if not (s.entity == "PERSON" and _allowed(text, s, allow))]
+    return merge(out)
 
 
 def echo_names(text: str, spans: list[Span]) -> list[Span]:
