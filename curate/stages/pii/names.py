@@ -226,6 +226,7 @@ class NameShapeRecognizer(LocalRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):
         given, family, common = given_names(), last_names(), common_words()
         own_stop = language_stop_words(self.supported_language)
+        more_given, more_family = more_names()
         toks = [(m.start(), m.end(), m.group()) for m in self.TOKEN.finditer(text)]
         out = []
         for i, (a, b, w) in enumerate(toks):
@@ -233,6 +234,10 @@ class NameShapeRecognizer(LocalRecognizer):
                 if (w in given or w in family) and name_like(w) and not (
                         self.supported_language == "de" and dictionary_word(w)) and w.casefold() not in own_stop:
                     out.append(self._result(a, b, 0.5))  # not German nouns ('Kraft', 'Sturm'), not 'Una', 'Uno'
+                elif w in more_given and self.supported_language in ROLES and w.casefold() not in own_stop \
+                        and _more_pair(w, w, self.supported_language) and not (
+                            self.supported_language == "de" and dictionary_word(w)):
+                    out.append(self._result(a, b, 0.5))  # 'Ziya', 'Suat': outside English, where NER is borrowed
                 pair = self._pair(text, toks, i)
                 if not pair or not toks[pair[0]][2][0].isupper():
                     continue
@@ -240,8 +245,13 @@ class NameShapeRecognizer(LocalRecognizer):
                 if w in given and name_like(w) and last.lower() not in common:
                     out.append(self._result(a, toks[pair[0]][1], 0.6))  # surnames are often words: Vogel, de Vries
                     continue
-                if not (name_like(w) and name_like(last)):
+                if (w in more_given or last in more_family) and _more_pair(w, last, self.supported_language) \
+                        and not _company_follows(text, toks, pair[0]):
+                    out.append(self._result(a, toks[pair[0]][1], 0.6))  # 'Matt Damon', 'Suat Mamat'
                     continue
+                if not (name_like(w) and name_like(last)) or role_word(w, self.supported_language) or (
+                        self.supported_language == "de" and german_noun(w) and not dictionary_word(w)):
+                    continue  # 'Stammtorhüter Florian', 'US-Präsident Lyndon': a role, not a given name
                 if last in family or last in given or pair[1]:
                     out.append(self._result(a, toks[pair[0]][1], 0.6))
                 elif not _company_follows(text, toks, pair[0]) and (
@@ -259,6 +269,21 @@ class NameShapeRecognizer(LocalRecognizer):
         return EntityRecognizer.remove_duplicates(out)
 
 
+def _more_pair(w: str, last: str, lang: str) -> bool:
+    """Two words of one name when one of them is only in the longer lists: neither an everyday word (a frequent
+    English word, a stop word, a German noun that is no name), nor a role, nor a place."""
+    given, family = given_names() | more_names()[0], last_names() | more_names()[1]
+    for word, names in ((w, given), (last, family | given)):
+        if word not in names and not name_like(word):
+            return False
+        if english_frequency(word) >= FREQUENT or word.casefold() in common_words() or word in place_names() \
+                or role_word(word, lang) or (word.isupper() and len(word) > 1):
+            return False
+        if lang == "de" and german_noun(word) and not dictionary_word(word):
+            return False
+    return True
+
+
 COMPANY = {"gmbh", "ag", "kg", "sarl", "sas", "sa", "ltd", "inc", "llc", "plc", "bv", "nv", "srl", "spa", "s.p.a",
            "s.l", "sl", "co", "corp", "ug", "oy", "ab", "as", "telecom", "technologies", "solutions", "systems",
            "partners", "group", "holding", "labs", "software"}
@@ -271,25 +296,44 @@ def _company_follows(text: str, toks: list, j: int) -> bool:
 
 _FAKER_LOCALES = ["en_US", "en_GB", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH", "es_ES", "it_IT", "nl_NL",
                   "nl_BE", "pl_PL", "pt_PT", "sv_SE", "da_DK", "no_NO", "fi_FI", "cs_CZ", "hu_HU", "ro_RO", "el_GR"]
+# names of people from elsewhere turn up in European text too: the US given names (Faker's 'en', 7,000), Latin
+# America, Turkey, the Balkans and Baltics, Africa, South and South-East Asia; less those that are also places
+# ('Georgia', 'Austin': a place is not made a name by a long list)
+_MORE_LOCALES = ["en", "en_IN", "en_NZ", "en_KE", "en_NG", "en_PK", "es_MX", "es_AR", "es_CO", "es_CL", "pt_BR",
+                 "fr_CA", "fr_BE", "fr_DZ", "tr_TR", "hr_HR", "sl_SI", "sk_SK", "lt_LT", "lv_LV", "et_EE", "ga_IE",
+                 "id_ID", "az_AZ", "uz_UZ", "sw", "yo_NG", "ha_NG", "ig_NG", "zu_ZA", "tw_GH", "is_IS"]
+
+
+def _locale_names(locales: list[str], attrs: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
+    for loc in locales:
+        p = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        for attr in attrs:
+            names = getattr(p, attr, None)
+            if isinstance(names, (tuple, list, dict)):  # a few locales compute theirs (a property)
+                out.update(n for n in names if isinstance(n, str) and len(n) > 2)
+    return out
 
 
 @functools.cache
 def given_names() -> frozenset[str]:
-    out: set[str] = set()
-    for loc in _FAKER_LOCALES:
-        p = importlib.import_module(f"faker.providers.person.{loc}").Provider
-        for attr in ("first_names", "first_names_male", "first_names_female"):
-            out.update(n for n in (getattr(p, attr, None) or ()) if len(n) > 2)
-    return frozenset(out)
+    return frozenset(_locale_names(_FAKER_LOCALES, ("first_names", "first_names_male", "first_names_female")))
 
 
 @functools.cache
 def last_names() -> frozenset[str]:
-    out: set[str] = set()
-    for loc in _FAKER_LOCALES:
-        out.update(n for n in (getattr(importlib.import_module(f"faker.providers.person.{loc}").Provider,
-                                       "last_names", None) or ()) if len(n) > 2)
-    return frozenset(out)
+    return frozenset(_locale_names(_FAKER_LOCALES, ("last_names",)))
+
+
+@functools.cache
+def more_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given, family) names of the other locales that the main lists lack, less places. Only ever evidence
+    together with a second name word ('Matt Damon', 'Suat Mamat'): alone, many are words or places ('Phoenix',
+    'Karma', street names of the locale)."""
+    given = _locale_names(_MORE_LOCALES, ("first_names", "first_names_male", "first_names_female"))
+    family = _locale_names(_MORE_LOCALES, ("last_names",))
+    places, core = place_names(), given_names() | last_names()
+    return frozenset(given - core - places), frozenset(family - core - places)
 
 
 _PLACE_LOCALES = ["de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH", "es_ES", "it_IT", "nl_NL", "nl_BE", "en_GB", "en_US",

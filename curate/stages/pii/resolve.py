@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from curate.stages.pii.config import PiiConfig
 from curate.stages.pii.recognizers import CHECKSUM_KEY
 from curate.stages.pii.names import (COMPANY, ROMAN, TITLES, UPPER, common_words, dictionary_word, german_noun,
-                                     given_names, language_stop_words, last_names, name_like, place_names, role_word,
+                                     given_names, language_stop_words, last_names, more_names, name_like, place_names, role_word,
                                      stop_words)
 
 # Overlap winner: a validated identifier beats an address, which beats a name, which beats a place or a date.
@@ -110,8 +110,12 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
                 run.pop(0)
         if lang == "de":  # 'Trainer Mirko Slomka', 'Bruder Oxyathres', 'US-Präsident Lyndon B. Johnson': a role
             # noun, or a German noun before a known given name, is not part of the name
-            while len(run) > 1 and (role_word(text[run[0][0]:run[0][1]], lang) or (
-                    _german_noun_word(text[run[0][0]:run[0][1]]) and text[run[1][0]:run[1][1]] in given)):
+            while len(run) > 1:
+                first, second = text[run[0][0]:run[0][1]], text[run[1][0]:run[1][1]]
+                if not (role_word(first, lang) or (_german_noun_word(first) and second in given) or (
+                        not trimmed and _german_noun_word(first) and not dictionary_word(first)  # 'Fußballidol
+                        and name_like(second) and not german_noun(second))):  # Eusébio': a compound before a name
+                    break
                 run.pop(0)
                 trimmed = True
             words_in_run = [text[a:b].strip(".") for a, b in run]
@@ -124,7 +128,7 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
             continue
         if len(run) == 1 and lang in BORROWED_NER:
             w = text[run[0][0]:run[0][1]].strip(".")
-            known = w in given or w in family
+            known = w in given or w in family or w in more_names()[0] or w in more_names()[1]
             if trimmed and not known and not german_noun(w) and name_like(w):
                 pass  # 'Bruder Oxyathres': a word in no dictionary right after a German noun the model took in
             elif w.casefold() in stop_words() or (lang == "de" and (not known or dictionary_word(w))) \
@@ -286,16 +290,22 @@ _ELIDED = r"(?:[dDlL]|[dD]e)[ \t]?['’]"  # d'Este, de' Medici (and the tokenis
 _BETWEEN = re.compile(rf"[ \t]+(?:(?:{_PARTICLE}[ \t]+){{1,3}}|{_ELIDED}[ \t]?)")
 # after a name: a regnal number ('Innocenzo III', 'Napoleon III'), a particle and a name ('Reinier III van
 # Henegouwen', 'Ercole I d'Este'), an Arabic family name ('Hafiz al-Assad', 'Jabir ibn Hayyan')
-_AFTER = re.compile(rf"[ \t]+(?:(?P<roman>{ROMAN})(?![\w'’.-])|(?:(?:{_PARTICLE}[ \t]+){{1,3}}|{_ELIDED}[ \t]?"
-                    rf"|(?:al|el|ad|as|an|ar|Al|El)-)(?P<name>[{UPPER}][^\W\d_]+(?:['’-][^\W\d_]+)*))")
+_AFTER = re.compile(rf"[ \t]+(?:(?P<roman>{ROMAN})(?![\w'’.-])|(?:(?P<particle>(?:{_PARTICLE}[ \t]+){{1,3}})"
+                    rf"|{_ELIDED}[ \t]?|(?:al|el|ad|as|an|ar|Al|El)-)(?P<name>[{UPPER}][^\W\d_]+(?:['’-][^\W\d_]+)*))")
+_ARTICLES = {"de": {"der", "den", "des", "das", "do", "dos", "la", "le"}}  # German articles are no particles
 
 
 def extend_names(text: str, spans: list[Span], lang: str, allow: list[re.Pattern] = ()) -> list[Span]:
     """A name's span takes in what belongs to it beside it: a regnal number, a particle and the family name after
     it, or the particles between two parts that were found apart. The name word after a particle must not be an
     ordinary word (German: no noun) or a place ('Luigi di Francia' keeps 'Francia' as a place, if at all)."""
-    out, changed = [], False
-    for i, s in enumerate(spans):
+    out: list[Span] = []
+    changed = False
+    for s in spans:
+        if out and s.entity == "PERSON" and out[-1].entity == "PERSON" and out[-1].end < s.start \
+                and _BETWEEN.fullmatch(text, out[-1].end, s.start):
+            last = out.pop()  # 'Andrea' + 'De' + 'Cesaris'
+            s, changed = Span(last.start, s.end, "PERSON", max(last.score, s.score), last.ner, last.checksum), True
         if s.entity == "PERSON":
             for _ in range(3):
                 m = _AFTER.match(text, s.end)
@@ -306,16 +316,12 @@ def extend_names(text: str, spans: list[Span], lang: str, allow: list[re.Pattern
                         break  # 'Oliver I think'
                 else:
                     w = m.group("name")
+                    if m.group("particle") and _ARTICLES.get(lang, set()) & set(m.group("particle").split()):
+                        break  # 'mit Peter Graulund das Sturmduo'
                     if w.casefold() in common_words() or w in place_names() or (dictionary_word(w) and w not in
                             all_names()) or (lang == "de" and german_noun(w) and w not in all_names()):
                         break
                 s, changed = Span(s.start, m.end(), s.entity, s.score, s.ner, s.checksum), True
-            nxt = spans[i + 1] if i + 1 < len(spans) else None
-            if nxt is not None and nxt.entity == "PERSON" and nxt.start > s.end:
-                m = _BETWEEN.fullmatch(text, s.end, nxt.start)
-                if m:
-                    s, changed = Span(s.start, s.end, s.entity, s.score, s.ner, s.checksum), True
-                    s.end = nxt.start  # merged with the next one below
         out.append(s)
     if not changed:
         return spans
