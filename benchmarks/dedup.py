@@ -74,7 +74,7 @@ def measure(job: dict) -> dict:
             out["cpu"], out["sign_cpu"] = out["cpu"] + usage()[0] - c0, out["sign_cpu"] + usage()[0] - c1
         out["docs"] = len(sigs)
     elif kind == "near":
-        from curate.stages.ingest import ingest
+        from curate.stages.ingest.folder import ingest
         with tempfile.TemporaryDirectory() as tmp:
             path, planted = Path(tmp) / "docs.jsonl", []
             with path.open("w") as f:
@@ -93,7 +93,7 @@ def measure(job: dict) -> dict:
         from ingest import chat_line
         from curate.config import SemanticDedupConfig
         from curate.stages.semantic.dedup import dedup_semantic
-        from curate.stages.ingest import ingest
+        from curate.stages.ingest.folder import ingest
         with tempfile.TemporaryDirectory() as tmp:
             (path := Path(tmp) / "chats.jsonl").write_text("".join(chat_line(random.Random(i)) for i in range(n)))
             records = ingest(path, Config(), progress=False).kept
@@ -106,7 +106,7 @@ def measure(job: dict) -> dict:
         sys.path.insert(0, str(Path(__file__).parent))
         from ingest import chat_line
         from curate.embeddings import embed, load_model, model_path
-        from curate.stages.ingest import ingest
+        from curate.stages.ingest.folder import ingest
         from curate.views import comparable_text
         with tempfile.TemporaryDirectory() as tmp:
             (path := Path(tmp) / "chats.jsonl").write_text("".join(chat_line(random.Random(i)) for i in range(n)))

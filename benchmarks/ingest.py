@@ -99,7 +99,7 @@ def rss_mb() -> float:
 def measure(mode: str, path: Path) -> dict:
     """Runs in the child process: load `path` one way and return the numbers as a dict."""
     from curate.config import Config  # imports happen before the clock starts
-    from curate.stages.ingest import ingest, iter_ingest
+    from curate.stages.ingest.folder import ingest, iter_ingest
     from curate.records import Record
     if mode == "naive-pandas":
         import pandas

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def records():
     from curate.config import load_config
-    from curate.stages.ingest import ingest
+    from curate.stages.ingest.folder import ingest
 
     src = REPO / "sample_data"
     recs = ingest(src, load_config(src=src), progress=False).kept
@@ -70,7 +70,7 @@ def measure_naive(device: str, steps: int) -> dict:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from curate.publish import split
+    from curate.splits import split
     from curate.stages.smoke import SmokeConfig
     from curate.stages.smoke.format import Formatter
     from curate.stages.smoke.model import ensure_smollm2

@@ -23,7 +23,7 @@ MODES = ["curate-no-tokens", "curate-with-tokens", "naive-jsonschema"]
 
 def load(n: int):
     from curate.config import Config
-    from curate.stages.ingest import ingest
+    from curate.stages.ingest.folder import ingest
 
     base = [r for f in FOLDERS for r in ingest(SHARED / f, Config(), progress=False).kept]
     return [base[i % len(base)].model_copy(deep=True) for i in range(n)]

@@ -18,8 +18,8 @@ try:
     from curate.embeddings import EmbeddingModelUnavailable
     from curate.forget import ForgetError
     from curate.gates import GateFailed
-    from curate.stages.ingest import InputError
-    from curate.publish import OutputError
+    from curate.stages.ingest.folder import InputError
+    from curate.output import OutputError
     from curate.stages.validate.schemas import SchemaRefused
     from curate.stages.smoke.model import SmokeModelUnavailable
     from curate.stages.smoke.train import SmokeError
@@ -253,12 +253,12 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from curate.stages.ingest import ingest
+    from curate.stages.ingest.folder import ingest
     from curate.stages.validate.rules import validate
 
     cfg = _config(args)
     if args.rejects:
-        from curate.publish import check_apart
+        from curate.output import check_apart
 
         check_apart(args.rejects, args.src, "--rejects")
     ingested = ingest(args.src, cfg, progress=not args.quiet)
@@ -286,7 +286,7 @@ def _check(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     if args.report_dir:
-        from curate.publish import check_apart
+        from curate.output import check_apart
 
         check_apart(args.report_dir, args.src, "--report-dir")
     outcome = run_stages(args.src, cfg, progress=not args.quiet)
@@ -294,7 +294,7 @@ def _check(args: argparse.Namespace) -> int:
     print(summary)
     append_github_summary(summary)
     if args.report_dir:
-        from curate.publish import dataset_counts
+        from curate.splits import dataset_counts
         from curate.report import write_reports
 
         write_ci_outputs(args.report_dir, outcome.gates, outcome.metrics, summary)
@@ -325,7 +325,7 @@ def _run(args: argparse.Namespace) -> int:
         raise OutputError("--runner dask runs through Prefect; drop --no-prefect.")
     if not args.src.exists():
         raise InputError(f"Input {args.src} does not exist.")
-    from curate.publish import check_apart, check_output
+    from curate.output import check_apart, check_output
 
     check_apart(args.out, args.src)
     if args.incremental:
@@ -383,7 +383,7 @@ def _serve(args: argparse.Namespace) -> int:
     _config(args)  # a broken config stops here, not at 2 a.m.
     if not args.src.is_dir():
         raise InputError(f"Input folder {args.src} does not exist.")
-    from curate.publish import check_apart
+    from curate.output import check_apart
 
     check_apart(args.out, args.src)
     from flows.deployments import serve

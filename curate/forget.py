@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.config import Config
-from curate.publish import OutputError
+from curate.output import OutputError
 from curate.records import Record
 from curate.versions import STATE, VersionStore, lock, rewrite_version
 

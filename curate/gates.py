@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from curate.config import DEFAULT_GATES, Config, ConfigError, Gate
+from curate.config import Config, ConfigError, Gate
+from curate.stages.ingest.inspect import coverage_metrics
+from curate.stages.order import DEFAULT_GATES, names_where
 from curate.records import StageResult, is_timing
 
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
@@ -77,25 +79,27 @@ def _check_threshold(gate: Gate) -> None:
         raise ConfigError(f"{where} is out of range for {gate.metric}, which is {rng[2]}.")
 
 
+def flatten(name: str, result: StageResult) -> dict[str, float]:
+    """A stage's numeric stats as 'stage.stat' metrics (timings stay in the terminal)."""
+    return {f"{name}.{key}": value for key, value in result.stats.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not is_timing(key)}
+
+
 def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, int]) -> dict[str, float]:
     """Flatten every stage's stats to 'stage.stat' and add the derived metrics the gates use."""
     metrics: dict[str, float] = {}
     for name, res in stages:
-        for key, value in res.stats.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not is_timing(key):
-                metrics[f"{name}.{key}"] = value
-    from curate.stages.ingest.inspect import coverage_metrics  # per input file: the share lost at ingest and validation
-
-    metrics.update(coverage_metrics(stages))
+        metrics.update(flatten(name, res))
+    metrics.update(coverage_metrics(stages))  # per input file: the share lost at ingest and validation
     metrics["published.total"] = sum(published.values())
     for name, n in published.items():
         metrics[f"published.{name}"] = n
-    into_dedup = metrics.get("exact_dedup.records_in")
+    dedup = [(name, res) for name, res in stages if name in names_where("input_duplicates")]
+    into_dedup = dedup[0][1].stats.get("records_in") if dedup else None
     if into_dedup:
         # Duplicates of records an earlier version published are expected (exports overlap) and are not counted:
         # the gate is about repetition inside the data that arrived.
-        dups = sum(metrics.get(f"{s}.rejected", 0) - metrics.get(f"{s}.duplicates_of_earlier_versions", 0)
-                   for s in ("exact_dedup", "near_dedup"))
+        dups = sum(len(res.rejected) - res.stats.get("duplicates_of_earlier_versions", 0) for _, res in dedup)
         metrics["dedup.input_duplicate_rate"] = round(dups / into_dedup, 6)
     return dict(sorted(metrics.items()))
 

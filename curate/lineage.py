@@ -3,12 +3,24 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from curate.records import Record, StageResult
+from curate.stages.order import STAGES, stage_named
 
-DUPLICATE_STAGES = {"exact_dedup": "exact", "near_dedup": "near", "semantic_dedup": "semantic"}
+
+@dataclass
+class Lineage:
+    """What a versioned run adds to publish: the parent's placement and lineage of carried records, the version
+    entry of the manifest, and a writer for the state the next run reads."""
+    version: dict[str, Any]
+    carried: int = 0
+    placement: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    write_state: Callable[[Path], None] | None = None
 
 
 def lineage_rows(records: list[Record], stages: list[tuple[str, StageResult]], placement: dict[str, tuple[str, str]],
@@ -17,7 +29,8 @@ def lineage_rows(records: list[Record], stages: list[tuple[str, StageResult]], p
     they were (their history happened in the run that added them)."""
     duplicates: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for name, res in stages:
-        kind = DUPLICATE_STAGES.get(name)
+        stage = stage_named(name)
+        kind = stage.duplicate_kind if stage else None
         for rej in res.rejected:
             if kind and rej.duplicate_of and rej.id:
                 duplicates[rej.duplicate_of][kind].append(rej.id)
@@ -26,17 +39,7 @@ def lineage_rows(records: list[Record], stages: list[tuple[str, StageResult]], p
         if earlier and rec.id in earlier:
             row = dict(earlier[rec.id])
         else:
-            changes = []
-            for name in rec.metadata.get("repairs") or []:
-                changes.append(f"ingest: repaired ({name})")
-            if rec.metadata.get("warnings"):
-                changes.append(f"validate: passed with warnings ({', '.join(rec.metadata['warnings'])})")
-            for kind in ("exact", "near", "semantic"):
-                dups = sorted(duplicates[rec.id][kind])
-                if dups:
-                    changes.append(f"{kind} dedup: kept as representative of a duplicate cluster of {len(dups) + 1}")
-            if rec.metadata.get("pii_entities"):
-                changes.append(f"pii_scrub: scrubbed {rec.metadata['pii_entities']} entities")
+            changes = [line for stage in STAGES for line in stage.lineage_changes(rec, duplicates[rec.id])]
             row = {"id": rec.id, "kind": rec.kind, "source": rec.provenance.source, "locator": rec.provenance.locator,
                    "source_sha256": rec.provenance.sha256, "added_in": version, "changes": changes,
                    "duplicates": {k: sorted(v) for k, v in sorted(duplicates[rec.id].items())}}

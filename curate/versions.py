@@ -2,7 +2,7 @@
 the next run needs: which source files it has read (sha256), and the exact keys, MinHash signatures and embeddings
 of every published record, so new exports deduplicate against everything published before.
 
-A version folder is written beside the root and renamed into place (curate.publish); `latest` moves only after
+A version folder is written beside the root and renamed into place (curate/output.py); `latest` moves only after
 that, by an atomic symlink swap. A run killed at any point leaves the last good version as it was.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ import numpy as np
 
 from curate.stages.near.minhash import PriorSignatures
 from curate.stages.semantic.dedup import PriorEmbeddings
-from curate.publish import OutputError
-from curate.records import Record, StageResult
+from curate.output import OutputError, finish, into_place, write_version
+from curate.records import Record, Reject, StageResult
 
 NAME = re.compile(r"^v(\d{4,})$")
 STATE = "state"
@@ -165,8 +165,7 @@ def write_state(folder: Path, records: list[Record], stages: list[tuple[str, Sta
     for name, res in stages:
         for kind, values in res.index.items():
             new.setdefault(kind, {}).update(values)
-        if name == "pii_scrub":
-            subjects.update(res.details.get("subject_index", {}))
+        subjects.update(res.details.get("subject_index", {}))  # the PII stage's keyed subject hashes
     sources.update(new.get("sources", {}))
     old_rows = prior.index if prior else {}
     ids = [r.id for r in records]
@@ -217,23 +216,15 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
     rewritten by `forget --all-versions`). Gates are not re-measured; the manifest says which run measured them."""
     import pyarrow.parquet as pq
 
-    from curate.publish import _jsonl, _write_dataset, finish
-
     manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
     records = [r for r in (Record.model_validate_json(x) for x in _lines(src / "records.jsonl")) if r.id not in gone]
     rows = [row for row in map(json.loads, _lines(src / "lineage.jsonl")) if row["id"] not in gone]
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
-    try:
-        placement = {row["id"]: (row["dataset"], row["split"]) for row in rows}
-        counts: dict[str, dict[str, int]] = {}
-        for name in sorted({d for d, _ in placement.values()}):
-            parts = {s: [r for r in records if placement[r.id] == (name, s)] for s in ("train", "validation")}
-            _write_dataset(tmp / name, parts)
-            counts[name] = {s: len(v) for s, v in parts.items()}
-        with (tmp / "records.jsonl").open("w", encoding="utf-8") as f:
-            for rec in records:
-                f.write(rec.model_dump_json(exclude_none=True) + "\n")
-        _jsonl(tmp / "lineage.jsonl", rows)
+    placement = {row["id"]: (row["dataset"], row["split"]) for row in rows}
+    with into_place(dst) as tmp:
+        # an older version rewritten in place keeps its rejects (pointers, no text); a new version has none
+        kept_rejects = [] if version is not None else [
+            Reject.model_validate_json(x) for x in _lines(src / "rejects.jsonl")] if (src / "rejects.jsonl").exists() else []
+        counts = write_version(tmp, records, placement, rows, kept_rejects)
         (tmp / STATE).mkdir()
         table = pq.read_table(src / STATE / "index.parquet")
         keep = [i for i, rid in enumerate(table.column("id").to_pylist()) if rid not in gone]
@@ -242,14 +233,11 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
         (tmp / STATE / "subjects.json").write_text(json.dumps({k: v for k, v in subjects.items() if k not in gone},
                                                               indent=0) + "\n", encoding="utf-8")
         shutil.copy2(src / STATE / "sources.json", tmp / STATE / "sources.json")
-        if version is None:  # an older version rewritten in place keeps its rejects (pointers, no text) and smoke run
-            for name in ("rejects.jsonl", "metrics.json"):
-                if (src / name).exists():
-                    shutil.copy2(src / name, tmp / name)
+        if version is None:  # an older version rewritten in place keeps its metrics and smoke run
+            if (src / "metrics.json").exists():
+                shutil.copy2(src / "metrics.json", tmp / "metrics.json")
             if (src / "smoke").is_dir():
                 shutil.copytree(src / "smoke", tmp / "smoke")
-        else:
-            (tmp / "rejects.jsonl").write_text("", encoding="utf-8")
         before = manifest["accounting"]["published"]
         erased = before - len(records)
         note = (f"# curate report\n\nThis version is {src.name} without {erased} record(s) removed by an erasure "
@@ -270,13 +258,3 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
         manifest["gates_measured_on"] = manifest.get("gates_measured_on") or src.name
         manifest.pop("outputs", None)
         finish(tmp, manifest, cfg)
-        if dst.exists():  # in place: swap, then delete the old copy
-            old = dst.parent / f".{dst.name}.old-{os.getpid()}"
-            dst.rename(old)
-            tmp.rename(dst)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -8,7 +8,8 @@ import pytest
 from curate.config import Config
 from curate.pipeline import run_pipeline
 from curate.gates import GateFailed
-from curate.publish import AccountingError, OutputError, publish
+from curate.output import OutputError
+from curate.publish import AccountingError, publish
 from curate.records import StageResult
 
 PII = "Ada Lovelace ada@example.org"

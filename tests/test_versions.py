@@ -163,7 +163,7 @@ def test_pii_outcomes_cached_and_resumed(tmp_path, monkeypatch):
 
 def test_root_with_only_leftovers_is_usable(tmp_path):
     """A first run killed before v0001 leaves the lock and a temporary folder: the next run must not refuse."""
-    from curate.publish import OutputError
+    from curate.output import OutputError
     from curate.versions import VersionStore
 
     root = tmp_path / "versions"

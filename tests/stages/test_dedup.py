@@ -8,7 +8,7 @@ from curate.stages.exact.dedup import dedup_exact
 from curate.stages.near.minhash import dedup_near, near_duplicate_pairs, shingles
 from curate.stages.semantic.dedup import dedup_semantic
 from curate.stages.diversity.measure import measure_diversity, vendi
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 from curate.records import Message, Provenance, Record
 
 WORDS = ("router firmware update failed twice last night and now the status light keeps blinking orange while "

@@ -4,7 +4,7 @@ import json
 import zipfile
 
 from curate.config import Config
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 from curate.stages.ingest.sources import unsafe_member
 
 GOOD = json.dumps({"prompt": "a", "completion": "b"})

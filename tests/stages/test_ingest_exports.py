@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.config import Config
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 from curate.stages.ingest.inspect import inspect
 from curate.pipeline import run_stages
 from curate.stages.validate.rules import validate

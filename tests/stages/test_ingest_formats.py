@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.config import ColumnMapping, Config
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 
 
 def _jsonl(path, rows):

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.config import Config
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 from curate.stages.validate.rules import validate
 
 CANARY = "Qz7canary"  # in every key and value the fuzzer writes; must never show up in a reason

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from curate.config import Config
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 from curate.pipeline import run_pipeline
 
 GOOD = json.dumps({"prompt": "What is two plus two?", "completion": "Four."})
@@ -98,7 +98,7 @@ def test_vanished_file_is_a_file_reject(tmp_path, monkeypatch):
         return names
 
     monkeypatch.setattr(sources, "input_files", listed_then_deleted)
-    monkeypatch.setattr("curate.stages.ingest.input_files", listed_then_deleted)
+    monkeypatch.setattr("curate.stages.ingest.folder.input_files", listed_then_deleted)
     result = _run(tmp_path)
     assert _reasons(result) == {("gone.jsonl", "file"): "vanished before it was read"}
 
@@ -184,7 +184,7 @@ def test_an_unexpected_error_in_a_reader_is_one_reject(tmp_path, monkeypatch):
     (tmp_path / "a.jsonl").write_text(f"{GOOD}\n{GOOD}\n", encoding="utf-8")
     calls = iter([None, TypeError("boom")])
 
-    import curate.stages.ingest as ingest_mod
+    import curate.stages.ingest.folder as ingest_mod
     real = ingest_mod.normalise
 
     def flaky(value, prov, tabular=False):

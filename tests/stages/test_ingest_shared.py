@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from curate.config import Config
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 
 # (folder, file, kind, records) — counts from each folder's SOURCE.md
 EXPECTED = [

@@ -169,7 +169,7 @@ def test_presidio_e2e_demo_is_reproduced_in_placeholder_mode(shared_data):
 
 def test_planted_pii_in_sample_data_is_gone():
     from curate.config import load_config
-    from curate.stages.ingest import ingest
+    from curate.stages.ingest.folder import ingest
 
     records = ingest(REPO / "sample_data", load_config(src=REPO / "sample_data"), progress=False).kept
     res = scrub(records, PiiConfig(n_process=2, key=KEY))

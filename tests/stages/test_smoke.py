@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from curate.records import Message, Provenance, Record
-from curate.stages.smoke import SMOKE_GATES, SmokeConfig, smoke_train, smoke_verdict
+from curate.stages.smoke import SmokeConfig, smoke_train
+from curate.stages.smoke.checks import SMOKE_GATES, smoke_verdict
 from curate.stages.smoke.format import IGNORE, Formatter
 
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -260,7 +261,7 @@ def test_truncation_to_zero_is_counted():
 
 
 def test_reference_set_ships_with_the_package():
-    from curate.stages.smoke import reference_texts
+    from curate.stages.smoke.train import reference_texts
 
     texts = reference_texts()
     assert len(texts) >= 30 and all(40 < len(t) < 600 for t in texts)
@@ -272,7 +273,7 @@ def test_reference_set_ships_with_the_package():
 @pytest.mark.slow
 def test_smollm2_smoke_runs_a_few_steps(tmp_path):
     from curate.config import load_config
-    from curate.stages.ingest import ingest
+    from curate.stages.ingest.folder import ingest
 
     repo = Path(__file__).resolve().parents[2]
     recs = [r for r in ingest(repo / "sample_data", load_config(src=repo / "sample_data"), progress=False).kept

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from curate.config import Config, ValidateConfig
-from curate.stages.ingest import ingest
+from curate.stages.ingest.folder import ingest
 from curate.records import Message, Provenance, Record, ToolCall, ToolFunction
 from curate.stages.validate.schemas import KINDS, SCHEMA_DIR, SchemaRefused, kind_schema, load_user_schema
 from curate.stages.ingest.repair import REPAIRS

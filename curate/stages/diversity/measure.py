@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from curate.config import DiversityConfig, SemanticDedupConfig
+from curate.stages.diversity.config import DiversityConfig
+from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.semantic.dedup import kmeans_labels
 from curate.embeddings import embed
 from curate.records import Record, StageResult
 from curate.views import comparable_text, first_user_turn, outputs_text
 
-STAGE = "diversity"
+from curate.stages.diversity.config import NAME as STAGE
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

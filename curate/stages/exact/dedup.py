@@ -5,12 +5,12 @@ import hashlib
 import json
 from typing import Any
 
-from curate.config import DedupConfig
+from curate.stages.exact.config import DedupConfig
 from curate.normalise import normalise_text
 from curate.records import Record, Reject, StageResult
 from curate.views import source_split
 
-STAGE = "exact_dedup"
+from curate.stages.exact.config import NAME as STAGE
 
 
 def _norm(value: Any, ignore_case: bool) -> Any:

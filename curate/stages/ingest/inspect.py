@@ -10,6 +10,7 @@ from typing import Any
 
 from curate.stages.ingest.sources import detect_format
 from curate.records import Reject, StageResult
+from curate.stages.order import STAGES, names_where
 
 
 @dataclass
@@ -42,25 +43,26 @@ class SourceRow:
 
 def reason_key(rej: Reject) -> str:
     """A reason without its locators and pointers: 'consecutive_roles at /messages/2: ...' -> 'consecutive_roles'."""
-    if rej.stage == "validate":
+    if rej.stage in names_where("collapse_rule_reasons"):
         return ", ".join(sorted({part.split(" at ")[0].strip() for part in rej.reason.split(";")}))
     return rej.reason.split(" (")[0] if rej.reason.startswith(("invalid JSON", "record larger")) else rej.reason
 
 
 def source_rows(stages: list[tuple[str, StageResult]]) -> list[SourceRow]:
-    """One row per input file of this run, from ingest's and validation's results (in provenance order)."""
+    """One row per input file of this run, from the reading stage's results and the losses of every stage that
+    counts as a file's loss (ingest and validation; not erasure or dedup), in provenance order."""
     rows: dict[str, SourceRow] = {}
-    ingest = dict(stages).get("ingest")
-    if ingest is None:
+    lossy = names_where("counts_source_loss")
+    if not stages or stages[0][0] not in names_where("reads_input"):
         return []
-    for rec in ingest.kept:
+    read = stages[0][1]
+    for rec in read.kept:
         row = rows.setdefault(rec.provenance.source, SourceRow(rec.provenance.source))
         row.read += 1
         row.shapes[str(rec.metadata.get("format", "unknown"))] += 1
-    lost = [*ingest.rejected, *(dict(stages).get("validate") or StageResult([], [])).rejected]
-    for rej in ingest.rejected:
+    for rej in read.rejected:
         rows.setdefault(rej.provenance.source, SourceRow(rej.provenance.source)).read += 1
-    for rej in lost:
+    for rej in (r for name, res in stages if name in lossy for r in res.rejected):
         row = rows.setdefault(rej.provenance.source, SourceRow(rej.provenance.source))
         row.rejected += 1
         row.reasons[reason_key(rej)] += 1
@@ -109,10 +111,13 @@ def format_table(rows: list[SourceRow]) -> str:
 def inspect(src: Path, cfg: Any) -> str:
     """`curate inspect FOLDER`: ingest and validate (without token counting, so it takes seconds), print the
     table. Nothing is written."""
-    from curate.stages.ingest import ingest
-    from curate.stages.validate.rules import validate
+    from curate.stage import RunContext
 
-    ingested = ingest(src, cfg, progress=False)
-    vcfg = cfg.validate_.model_copy(update={"count_tokens": False})
-    validated = validate(ingested.kept, vcfg)
-    return format_table(source_rows([("ingest", ingested), ("validate", validated)]))
+    quick = cfg.model_copy(update={"validate_": cfg.validate_.model_copy(update={"count_tokens": False})})
+    ctx = RunContext(quick, src=src)
+    records: list = []
+    for stage in (s for s in STAGES if s.counts_source_loss):
+        result = stage.run(records, ctx)
+        ctx.done.append((stage.name, result))
+        records = result.kept
+    return format_table(source_rows(ctx.done))

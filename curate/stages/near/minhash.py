@@ -25,13 +25,13 @@ from datasketch.lsh import _optimal_param
 from datasketch import minhash as _minhash
 from tqdm import tqdm
 
-from curate.config import NearDedupConfig
+from curate.stages.near.config import NearDedupConfig
 from curate.mapping import Mapper, in_process, shards
 from curate.normalise import negations
 from curate.records import Record, Reject, StageResult
 from curate.views import answer_text, comparable_text, source_split
 
-STAGE = "near_dedup"
+from curate.stages.near.config import NAME as STAGE
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -7,7 +7,7 @@ import re
 
 from pydantic import Field, SecretStr, field_validator
 
-from curate.config import _Section
+from curate.section import Section
 
 Operator = Literal["placeholder", "pseudonym", "mask", "drop"]
 
@@ -22,8 +22,10 @@ DEFAULT_ENTITIES = DIRECT_IDENTIFIERS + [
     "US_PASSPORT", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "UK_NHS",
 ]
 
+NAME = "pii_scrub"  # in the report, rejects, lineage, metrics and gates
 
-class PiiConfig(_Section):
+
+class PiiConfig(Section):
     enabled: bool = Field(default=True, description="published data must not carry direct identifiers (GDPR)")
     languages: list[str] = Field(
         default=["en", "fr", "de", "es", "it", "nl"],

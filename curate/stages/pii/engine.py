@@ -22,7 +22,7 @@ from presidio_analyzer.predefined_recognizers import (  # noqa: E402
     NhsRecognizer, SpacyRecognizer, UkNinoRecognizer, UrlRecognizer,
     UsBankRecognizer, UsItinRecognizer, UsLicenseRecognizer, UsPassportRecognizer, UsSsnRecognizer)
 
-from curate.stages.pii import context as ctx  # noqa: E402
+import curate.stages.pii.context as ctx  # noqa: E402
 from curate.stages.pii.config import PiiConfig  # noqa: E402
 from curate.stages.pii.names import NameContextRecognizer, NameShapeRecognizer  # noqa: E402
 from curate.stages.pii.recognizers import (  # noqa: E402

@@ -17,7 +17,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from curate.stages.pii import engine as eng
+import curate.stages.pii.engine as eng
 from curate.stages.pii.config import DIRECT_IDENTIFIERS, PiiConfig
 from curate.stages.pii.language import LanguageDetector
 from curate.stages.pii.operators import Pseudonymizer, mask, placeholder, subject_hash
@@ -30,7 +30,7 @@ from curate.stages.pii.resolve import Span, allow_patterns, echo_names, resolve
 from curate.records import Record, Reject, StageResult
 from curate.tokens import cache_dir
 
-STAGE = "pii_scrub"
+from curate.stages.pii.config import NAME as STAGE
 SEP = "\n\n"  # between the text fields of one record: NER sees the conversation, spans never cross it
 SUBJECT_TYPES = set(DIRECT_IDENTIFIERS) | {"PERSON"}
 RESIDUAL_LISTED = 1000  # residual findings listed in the details (type, source, locator; never the value)

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from curate.config import NearDedupConfig, SemanticDedupConfig
+from curate.stages.near.config import NearDedupConfig
+from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.near.minhash import conflict_details, similar
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
@@ -23,7 +24,7 @@ from curate.normalise import negations
 from curate.records import Record, Reject, StageResult
 from curate.views import answer_text, comparable_text
 
-STAGE = "semantic_dedup"
+from curate.stages.semantic.config import NAME as STAGE
 
 
 def kmeans_labels(vecs: np.ndarray, k: int, seed: int) -> np.ndarray:

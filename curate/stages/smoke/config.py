@@ -5,10 +5,12 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from curate.config import _Section
+from curate.section import Section
+
+NAME = "smoke"  # in the report, rejects, lineage, metrics and gates
 
 
-class SmokeConfig(_Section):
+class SmokeConfig(Section):
     enabled: bool = Field(default=True, description="the last gate: a short LoRA run proves the data trains")
     model: str = Field(
         default="smollm2",

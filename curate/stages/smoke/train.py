@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.records import Record
-from curate.stages.smoke import plan as plan_mod
+import curate.stages.smoke.plan as plan_mod
 from curate.stages.smoke.config import SmokeConfig
 from curate.stages.smoke.format import IGNORE, Example, Formatter
 
@@ -238,7 +238,7 @@ def _share(before: float, after: float) -> float:
 def split_records(records: list[Record], cfg: SmokeConfig,
                   validation: list[Record] | None) -> tuple[list[Record], list[Record]]:
     if validation is None:
-        from curate.publish import split  # the published split: held-out records are never trained on
+        from curate.splits import split  # the published split: held-out records are never trained on
 
         return split(records, cfg.validation_fraction, cfg.split_seed)
     val_ids = {id(r) for r in validation}

