@@ -173,7 +173,7 @@ def _role_name_end(text: str, start: int, lang: str) -> int:
             break
         pos = end + gap.end()
     if end:
-        m = re.match(rf"[ \t]+{ROMAN}(?![\w'’.-])", text[end:end + 8])
+        m = re.match(rf"[ \t]+{ROMAN}(?![\w'’-])(?!\.\w)", text[end:end + 8])
         if m:
             end += m.end()
     return end

@@ -20,6 +20,7 @@ BANK_WORDS = {"iban", "bic", "swift", "sepa", "pin", "cvv", "cvc", "tan", "rib",
 DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?:1[89]|20)\d{2}")
 NOT_A_PHONE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{1,2}|(?:19|20)\d{2}-\d+")  # dates, amounts, ids
 
+_ROMAN = re.compile(ROMAN)
 _TITLE = re.compile(rf"^(?:{TITLES})\.?$", re.IGNORECASE)
 
 
@@ -106,7 +107,8 @@ def _split_person(text: str, s: Span, lang: str) -> list[Span]:
     for run in runs:
         trimmed = False
         if lang in BORROWED_NER:  # 'Die Zielratte', 'Der Kaiser': a leading article or pronoun is no evidence
-            while run and text[run[0][0]:run[0][1]].casefold() in own_stop:
+            while run and text[run[0][0]:run[0][1]].casefold() in own_stop and text[run[0][0]:run[0][1]] not in \
+                    given:  # but 'Sara Galli': an Italian stop word that is a given name
                 run.pop(0)
         if lang == "de":  # 'Trainer Mirko Slomka', 'Bruder Oxyathres', 'US-Präsident Lyndon B. Johnson': a role
             # noun, or a German noun before a known given name, is not part of the name
@@ -163,6 +165,8 @@ def _ner_name_ok(value: str) -> bool:
     ('GmbH') are not names. Multi-word names stay (international names are outside any list)."""
     words = [w.strip(".,;:") for w in value.split()]
     names = all_names()
+    if len(words) > 1 and _ROMAN.fullmatch(words[-1]):  # 'Innocenzo III': a regnal number is no shouting
+        words = words[:-1]
     if any(w.isupper() and len(w) > 1 and w.title() not in names for w in words):
         return False
     if any(w.casefold() in COMPANY for w in words[1:]):
@@ -197,7 +201,9 @@ def _is_false_positive(text: str, s: Span, emails: list[Span], lang: str = "en")
         v = value.strip()
         return len(v) < 2 or not v[0].isupper() or any(c.isdigit() for c in v) or (v.isupper() and len(v) <= 3) \
             or v.casefold() in common_words() or (lang in BORROWED_NER and " " not in v and v not in place_names() and (
-                dictionary_word(v) or (lang == "de" and german_noun(v))))  # 'Regie', 'Hauptrolle', 'Knieverletzung'
+                dictionary_word(v) or (lang == "de" and german_noun(v))  # 'Regie', 'Hauptrolle', 'Knieverletzung'
+                or (lang in ("es", "it") and _sentence_start(text, s.start) and v[-1] in "óòèì"))) # 'Nació', 'Tornò'
+
     if s.entity == "PHONE_NUMBER":
         v = value.strip()
         return sum(c.isdigit() for c in v) < 7 or bool(NOT_A_PHONE.fullmatch(v))
@@ -290,7 +296,7 @@ _ELIDED = r"(?:[dDlL]|[dD]e)[ \t]?['’]"  # d'Este, de' Medici (and the tokenis
 _BETWEEN = re.compile(rf"[ \t]+(?:(?:{_PARTICLE}[ \t]+){{1,3}}|{_ELIDED}[ \t]?)")
 # after a name: a regnal number ('Innocenzo III', 'Napoleon III'), a particle and a name ('Reinier III van
 # Henegouwen', 'Ercole I d'Este'), an Arabic family name ('Hafiz al-Assad', 'Jabir ibn Hayyan')
-_AFTER = re.compile(rf"[ \t]+(?:(?P<roman>{ROMAN})(?![\w'’.-])|(?:(?P<particle>(?:{_PARTICLE}[ \t]+){{1,3}})"
+_AFTER = re.compile(rf"[ \t]+(?:(?P<roman>{ROMAN})(?![\w'’-])(?!\.\w)|(?:(?P<particle>(?:{_PARTICLE}[ \t]+){{1,3}})"
                     rf"|{_ELIDED}[ \t]?|(?:al|el|ad|as|an|ar|Al|El)-)(?P<name>[{UPPER}][^\W\d_]+(?:['’-][^\W\d_]+)*))")
 _ARTICLES = {"de": {"der", "den", "des", "das", "do", "dos", "la", "le"}}  # German articles are no particles
 
