@@ -197,6 +197,7 @@ class NameShapeRecognizer(LocalRecognizer):
     Name lists: Faker's 22 locales. Dictionaries: pyspellchecker's word frequencies for en/de/fr/es/it/nl."""
 
     TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+    REGNAL = re.compile(ROMAN)
     GAP = re.compile(r"\.?[ \t]{1,2}")  # between the words of one name: spaces, or the dot of an initial
     PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "la", "le", "ten", "ter", "du", "des", "dos"}
     SPEAKER = re.compile(rf"(?:^|(?<=[\n\"“>]))\s*({WORD}):", re.MULTILINE)
@@ -219,7 +220,12 @@ class NameShapeRecognizer(LocalRecognizer):
         if adjacent(j) and len(toks[j][2]) == 1 and (toks[j][2].isupper() or toks[i][2].islower()):  # an initial,
             # not the "y" or "e" between two capitalised names ("Juan y Pedro"); all lower-case: "eric g. samoylova"
             j, initial = j + 1, True
-        while adjacent(j) and toks[j][2] in self.PARTICLES:
+            while j < len(toks) and len(toks[j][2]) == 1 and toks[j][2].isupper() and re.fullmatch(
+                    r"\.[ \t]?", text[toks[j - 1][1]:toks[j][0]]):  # 'Annie M.G. Schmidt', 'J. R. R. Tolkien'
+                j += 1
+        while adjacent(j) and (toks[j][2] in self.PARTICLES or (  # 'de Vries', and 'Olivier De Cock'
+                toks[j][2].casefold() in self.PARTICLES and toks[i][2][0].isupper() and adjacent(j + 1)
+                and toks[j + 1][2][:1].isupper())):
             j += 1
         return (j, initial) if adjacent(j) and len(toks[j][2]) > 1 else None
 
@@ -238,6 +244,11 @@ class NameShapeRecognizer(LocalRecognizer):
                         and _more_pair(w, w, self.supported_language) and not (
                             self.supported_language == "de" and dictionary_word(w)):
                     out.append(self._result(a, b, 0.5))  # 'Ziya', 'Suat': outside English, where NER is borrowed
+                if i + 1 < len(toks) and toks[i + 1][2] != "I" and self.REGNAL.fullmatch(toks[i + 1][2]) and \
+                        text[b:toks[i + 1][0]] == " " and (w in given or name_like(w)) and w not in place_names() \
+                        and not role_word(w, self.supported_language) and not (
+                            self.supported_language == "de" and german_noun(w) and w not in given):
+                    out.append(self._result(a, toks[i + 1][1], 0.6))  # 'Valentiniano II', 'Reinier III'
                 pair = self._pair(text, toks, i)
                 if not pair or not toks[pair[0]][2][0].isupper():
                     continue

@@ -21,6 +21,7 @@ DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|(?:1[89]|20)\d{2}")
 NOT_A_PHONE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\d+[.,]\d{1,2}|(?:19|20)\d{2}-\d+")  # dates, amounts, ids
 
 _ROMAN = re.compile(ROMAN)
+_INITIALS = re.compile(r"[A-Z](?:\.[A-Z])+")  # 'Annie M.G. Schmidt': initials, not shouting
 _TITLE = re.compile(rf"^(?:{TITLES})\.?$", re.IGNORECASE)
 
 
@@ -167,7 +168,7 @@ def _ner_name_ok(value: str) -> bool:
     names = all_names()
     if len(words) > 1 and _ROMAN.fullmatch(words[-1]):  # 'Innocenzo III': a regnal number is no shouting
         words = words[:-1]
-    if any(w.isupper() and len(w) > 1 and w.title() not in names for w in words):
+    if any(w.isupper() and len(w) > 1 and w.title() not in names and not _INITIALS.fullmatch(w) for w in words):
         return False
     if any(w.casefold() in COMPANY for w in words[1:]):
         return False
@@ -301,6 +302,27 @@ _AFTER = re.compile(rf"[ \t]+(?:(?P<roman>{ROMAN})(?![\w'’-])(?!\.\w)|(?:(?P<p
 _ARTICLES = {"de": {"der", "den", "des", "das", "do", "dos", "la", "le"}}  # German articles are no particles
 
 
+_AND = {"de": "und|oder|sowie", "fr": "et|ou", "es": "y|e|o", "it": "e|ed|o", "nl": "en|of"}
+_NAME_TOKEN = rf"[{UPPER}][^\W\d_]+(?:['’-][^\W\d_]+)*"
+
+
+@functools.cache
+def _coordinated(lang: str) -> tuple[re.Pattern, re.Pattern] | None:
+    if lang not in _AND:
+        return None
+    sep = rf"(?:[ \t]*,[ \t]*|[ \t]+(?:{_AND[lang]})[ \t]+)"
+    return (re.compile(rf"{sep}(?P<name>{_NAME_TOKEN})(?![\w'’-])"),
+            re.compile(rf"(?<![\w'’-])(?P<name>{_NAME_TOKEN}){sep}$"))
+
+
+def _coordinated_name(w: str, lang: str) -> bool:
+    """A word listed beside a name is a name too when it looks like one: in no dictionary and not a place
+    ('Loik e Mazzola', 'Molotov, Malenkov'), or a known name that is no word of the language."""
+    if w.casefold() in common_words() or w in place_names() or role_word(w, lang) or (lang == "de" and german_noun(w)):
+        return False
+    return name_like(w) and not dictionary_word(w)
+
+
 def extend_names(text: str, spans: list[Span], lang: str, allow: list[re.Pattern] = ()) -> list[Span]:
     """A name's span takes in what belongs to it beside it: a regnal number, a particle and the family name after
     it, or the particles between two parts that were found apart. The name word after a particle must not be an
@@ -329,6 +351,21 @@ def extend_names(text: str, spans: list[Span], lang: str, allow: list[re.Pattern
                         break
                 s, changed = Span(s.start, m.end(), s.entity, s.score, s.ner, s.checksum), True
         out.append(s)
+    coordinated = _coordinated(lang)
+    if coordinated is not None:  # outside English (its own NER model): the names listed beside a found name
+        after, before = coordinated
+        taken = [(s.start, s.end) for s in out]
+        for s in [s for s in out if s.entity == "PERSON"]:
+            m = after.match(text, s.end)
+            if m and _coordinated_name(m.group("name"), lang) and not any(a < m.end() and m.start("name") < b
+                                                                        for a, b in taken):
+                out.append(Span(m.start("name"), m.end("name"), "PERSON", 0.6))
+                changed = True
+            m = before.search(text, max(0, s.start - 40), s.start)
+            if m and _coordinated_name(m.group("name"), lang) and not any(a < m.end("name") and m.start() < b
+                                                                        for a, b in taken):
+                out.append(Span(m.start("name"), m.end("name"), "PERSON", 0.6))
+                changed = True
     if not changed:
         return spans
     if allow:
