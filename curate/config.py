@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 
 class ConfigError(Exception):
@@ -17,13 +17,13 @@ from curate.datasheet import DatasheetConfig
 from curate.section import Section
 from curate.stages.diversity.config import DiversityConfig
 from curate.stages.exact.config import DedupConfig
-from curate.stages.ingest.config import ColumnMapping, IngestConfig  # noqa: F401  (re-exported)
+from curate.stages.ingest.config import IngestConfig
 from curate.stages.near.config import NearDedupConfig
 from curate.stages.pii.config import PiiConfig
 from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.smoke.config import SmokeConfig
 from curate.stages.order import DEFAULT_GATES  # noqa: F401  (re-exported)
-from curate.stages.validate.config import OutputSchema, ValidateConfig  # noqa: F401  (re-exported)
+from curate.stages.validate.config import ValidateConfig
 
 
 class SplitConfig(Section):

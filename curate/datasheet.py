@@ -14,11 +14,19 @@ diversity cluster sizes and the smoke run's model and verdict. Same inputs, same
 from __future__ import annotations
 
 import json
-import math
 from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from curate.fmt import md_table, number
+from curate.stages.diversity.config import NAME as DIVERSITY
+from curate.stages.ingest.config import NAME as INGEST
+from curate.stages.near.config import NAME as NEAR
+from curate.stages.pii.config import NAME as PII
+from curate.stages.semantic.config import NAME as SEMANTIC
+from curate.stages.smoke.config import NAME as SMOKE
+from curate.stages.validate.config import NAME as VALIDATE
 
 __all__ = ["DatasheetConfig", "LIMITATIONS", "load_pii_evaluation", "render_datasheet"]
 
@@ -85,18 +93,8 @@ def render_datasheet(manifest: dict, cfg: DatasheetConfig, version: dict | None 
 
 
 def _fmt(v: Any) -> str:
-    if v is None:
-        return "not measured"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return "n/a"
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return f"{v:.6g}"
+    if isinstance(v, (int, float)) or v is None:
+        return number(v, 6, none="not measured", nonfinite="n/a")
     return _cell(str(v))
 
 
@@ -112,9 +110,7 @@ def _code(s: Any) -> str:
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(out)
+    return md_table(head, rows, escape=False)  # cells are escaped by _cell
 
 
 def _blank(field: str) -> str:
@@ -274,7 +270,7 @@ class _Sheet:
         out = ["## 3. Composition"]
         inputs = sorted(self.m.get("inputs") or [], key=lambda i: (str(i.get("source")), str(i.get("sha256"))))
         new = {str(s) for s in (self.version or {}).get("new_sources") or []}
-        ingest = self.stage("ingest")
+        ingest = self.stage(INGEST)
         stats = (ingest or {}).get("stats") or {}
         text = f"### Sources\n\n{len(inputs)} source file(s) contributed records (published or rejected)"
         if "files_skipped" in stats:
@@ -308,18 +304,18 @@ class _Sheet:
                         f"for validation, seed {_fmt(split.get('seed'))}.")
             out += ["### Record kinds (published datasets)", _table(["dataset", "records", "share"], rows) + note]
         out.append(self._labels())
-        vstats = (self.stage("validate") or {}).get("stats") or {}
+        vstats = (self.stage(VALIDATE) or {}).get("stats") or {}
         tok = [k for k in ("tokens.min", "tokens.p50", "tokens.mean", "tokens.p95", "tokens.max", "tokens.total")
                if k in vstats]
         if tok:
-            tokenizer = self.conf("validate", "tokenizer")
+            tokenizer = self.conf(VALIDATE, "tokenizer")
             out += ["### Length (tokens per record, before deduplication)" +
                     (f"\n\nCounted with the {_code(tokenizer)} tokenizer." if tokenizer else ""),
                     _table([k.split(".", 1)[1] for k in tok], [[_fmt(vstats[k]) for k in tok]])]
         return "\n\n".join(out)
 
     def _labels(self) -> str:
-        div = self.stage("diversity") or {}
+        div = self.stage(DIVERSITY) or {}
         details, stats = div.get("details") or {}, div.get("stats") or {}
         parts = ["### Label balance"]
         counts = details.get("label_counts") or {}
@@ -358,7 +354,7 @@ class _Sheet:
             out += ["### Processing settings", "\n".join(settings)]
         metrics = []
         for s in self.stages:
-            if s.get("stage") in ("pii_scrub", "diversity", "smoke"):
+            if s.get("stage") in (PII, DIVERSITY, SMOKE):
                 continue  # sections 5, 7 and 8
             st = s.get("stats") or {}
             for k in sorted(st):
@@ -375,35 +371,35 @@ class _Sheet:
         if "ignore_case" in (self.config.get("dedup") or {}):
             lines.append(f"- Exact deduplication: identical normalised content"
                          f"{', case ignored' if c('dedup', 'ignore_case') else ', case-sensitive'}.")
-        if self.config.get("near_dedup"):
-            if c("near_dedup", "enabled", True):
+        if self.config.get(NEAR):
+            if c(NEAR, "enabled", True):
                 lines.append(f"- Near-duplicate removal: MinHash over {_fmt(c('near_dedup', 'ngram'))}-"
                              f"{_cell(c('near_dedup', 'shingle', 'word'))} shingles, "
                              f"{_fmt(c('near_dedup', 'num_perm'))} permutations, verified Jaccard >= "
                              f"{_fmt(c('near_dedup', 'threshold'))}, keep {_cell(c('near_dedup', 'keep', 'first'))}.")
             else:
                 lines.append("- Near-duplicate removal: disabled in the configuration.")
-        if self.config.get("semantic_dedup"):
-            if c("semantic_dedup", "enabled", True):
-                eps = c("semantic_dedup", "eps")
+        if self.config.get(SEMANTIC):
+            if c(SEMANTIC, "enabled", True):
+                eps = c(SEMANTIC, "eps")
                 sim = _fmt(round(1 - eps, 6)) if isinstance(eps, (int, float)) else "not recorded"
                 lines.append(f"- Semantic deduplication: {_cell(c('semantic_dedup', 'model'))} sentence embeddings; "
                              f"a record with cosine similarity >= {sim} to a kept one is removed.")
             else:
                 lines.append("- Semantic deduplication: disabled in the configuration.")
-        if c("validate", "max_tokens") is not None:
-            sev = (c("validate", "severity") or {}).get("too_many_tokens", "error")
+        if c(VALIDATE, "max_tokens") is not None:
+            sev = (c(VALIDATE, "severity") or {}).get("too_many_tokens", "error")
             lines.append(f"- Validation: JSON Schema per record kind plus content rules; a record over "
                          f"{_fmt(c('validate', 'max_tokens'))} tokens is "
                          f"{'rejected' if sev == 'error' else 'flagged (' + _cell(sev) + ')'}.")
-        allowed = c("validate", "allowed_labels")
+        allowed = c(VALIDATE, "allowed_labels")
         if allowed:
             lines.append(f"- Allowed classification labels: {', '.join(_code(x) for x in sorted(map(str, allowed)))}.")
         return lines
 
     def personal_data(self) -> str:
         out = ["## 5. Personal data handling"]
-        pii = self.stage("pii_scrub")
+        pii = self.stage(PII)
         st, det = (pii or {}).get("stats") or {}, (pii or {}).get("details") or {}
         if pii is None:
             out.append("**The PII scrub stage did not run for this version: the data was not checked for "
@@ -491,7 +487,7 @@ class _Sheet:
                 "reported only.\n\n" + body)
 
     def diversity(self) -> str:
-        div = self.stage("diversity")
+        div = self.stage(DIVERSITY)
         out = ["## 7. Diversity and bias indicators",
                "These indicators show how varied the examples are (in sentence-embedding space and in wording) and "
                "how evenly labels are spread; they cannot show whether the data represents the people, languages or "
@@ -510,10 +506,10 @@ class _Sheet:
         return "\n\n".join(out)
 
     def smoke(self) -> str:
-        sm = self.stage("smoke")
+        sm = self.stage(SMOKE)
         out = ["## 8. Smoke training"]
         if sm is None:
-            why = ("disabled in the configuration" if self.conf("smoke", "enabled", True) is False else
+            why = ("disabled in the configuration" if self.conf(SMOKE, "enabled", True) is False else
                    "skipped for this run, or an earlier gate failed")
             out.append(f"**Not run** ({why}): there is no evidence from a training run that this data is learnable.")
             return "\n\n".join(out)
@@ -540,9 +536,9 @@ class _Sheet:
         return "\n\n".join(out)
 
     def limitations(self) -> str:
-        fill = {"near": _fmt(self.conf("near_dedup", "threshold", 0.8)),
-                "shingle": _cell(self.conf("near_dedup", "shingle", "word")),
-                "ngram": _fmt(self.conf("near_dedup", "ngram", 5)), "steps": _fmt(self.conf("smoke", "steps", 16))}
+        fill = {"near": _fmt(self.conf(NEAR, "threshold", 0.8)),
+                "shingle": _cell(self.conf(NEAR, "shingle", "word")),
+                "ngram": _fmt(self.conf(NEAR, "ngram", 5)), "steps": _fmt(self.conf(SMOKE, "steps", 16))}
         items = [t.format(**fill) for t in LIMITATIONS]
         gates = self.m.get("gates") or []
         for g in gates:
@@ -551,7 +547,7 @@ class _Sheet:
                 items.append(f"{word} {_code(g.get('name'))}: {_code(g.get('metric'))} = {_fmt(g.get('value'))}, "
                              f"needs {_cell(g.get('op', ''))} {_fmt(g.get('threshold'))} — "
                              f"{_cell(g.get('reason', ''), 300)}.")
-        pii = self.stage("pii_scrub") or {}
+        pii = self.stage(PII) or {}
         st = pii.get("stats") or {}
         if st.get("key_missing"):
             items.append("No HMAC key was set for this run: names, e-mails and phone numbers became placeholders "

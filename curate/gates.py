@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from curate.config import Config, ConfigError, Gate
+from curate.fmt import number
 from curate.stages.ingest.inspect import coverage_metrics
 from curate.stages.order import DEFAULT_GATES, names_where
 from curate.records import StageResult, is_timing
@@ -104,10 +105,6 @@ def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, 
     return dict(sorted(metrics.items()))
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.4g}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v)}"
-
-
 def evaluate(gates: list[Gate], metrics: dict[str, float]) -> list[GateResult]:
     results = []
     for g in gates:
@@ -119,7 +116,7 @@ def evaluate(gates: list[Gate], metrics: dict[str, float]) -> list[GateResult]:
         ok = OPS[g.op](value, g.threshold)
         status = "pass" if ok else ("fail" if g.severity == "fail" else "warn")
         verdict = "passed" if ok else ("FAILED" if status == "fail" else "warning")
-        sentence = f"{g.name} {verdict}: {g.metric} = {_fmt(value)} (needs {g.op} {_fmt(g.threshold)}) - {g.reason}"
+        sentence = f"{g.name} {verdict}: {g.metric} = {number(value)} (needs {g.op} {number(g.threshold)}) - {g.reason}"
         results.append(GateResult(g.name, g.metric, value, g.op, g.threshold, g.severity, status, g.reason, sentence))
     return results
 

@@ -1,13 +1,8 @@
 """Publish: split, write the datasets (curate/output.py), the rejects, the reports and the manifest."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import math
 import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path

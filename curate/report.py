@@ -9,21 +9,19 @@ import io
 from pathlib import Path
 from typing import Any
 
+from curate.fmt import md_table, number
 from curate.gates import GateResult
 from curate.records import Record, StageResult, is_timing
 from curate.views import comparable_text
+from curate.stages.diversity.config import NAME as DIVERSITY
+from curate.stages.near.config import NAME as NEAR
+from curate.stages.pii.config import NAME as PII
+from curate.stages.semantic.config import NAME as SEMANTIC
+from curate.stages.validate.config import NAME as VALIDATE
 
 ICON = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "skip": "SKIP"}
-PII_STAGE = "pii_scrub"
+PII = PII
 PII_LABELS = {"checksum_failed": "scrubbed, checksum failed", "residual": "residual identifiers (independent check)"}
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float) and not v.is_integer():
-        return f"{v:.4g}"
-    return f"{int(v)}" if isinstance(v, (int, float)) else str(v)
 
 
 def verdict_line(gates: list[GateResult], publishable: bool) -> str:
@@ -36,7 +34,7 @@ def verdict_line(gates: list[GateResult], publishable: bool) -> str:
 
 
 def gates_table(gates: list[GateResult]) -> list[list[str]]:
-    return [[ICON[g.status], g.name, g.metric, _fmt(g.value), f"{g.op} {_fmt(g.threshold)}", g.reason] for g in gates]
+    return [[ICON[g.status], g.name, g.metric, number(g.value), f"{g.op} {number(g.threshold)}", g.reason] for g in gates]
 
 
 def funnel_table(stages: list[tuple[str, StageResult]]) -> list[list[str]]:
@@ -51,12 +49,6 @@ def funnel_table(stages: list[tuple[str, StageResult]]) -> list[list[str]]:
     return rows
 
 
-def _md_table(head: list[str], rows: list[list[str]]) -> str:
-    esc = lambda c: str(c).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-                      *("| " + " | ".join(esc(c) for c in r) + " |" for r in rows)])
-
-
 GATE_HEAD = ["", "gate", "metric", "value", "needs", "why"]
 FUNNEL_HEAD = ["stage", "in", "kept", "rejected", "top reasons"]
 
@@ -64,7 +56,7 @@ FUNNEL_HEAD = ["stage", "in", "kept", "rejected", "top reasons"]
 def summary_markdown(gates: list[GateResult], stages: list[tuple[str, StageResult]], publishable: bool) -> str:
     """The short form: CI step summary and the top of report.md."""
     return "\n\n".join(["# curate verdict", f"**{verdict_line(gates, publishable)}**",
-                        _md_table(GATE_HEAD, gates_table(gates)), "## Funnel", _md_table(FUNNEL_HEAD, funnel_table(stages))])
+                        md_table(GATE_HEAD, gates_table(gates)), "## Funnel", md_table(FUNNEL_HEAD, funnel_table(stages))])
 
 
 def _stage(stages: list[tuple[str, StageResult]], name: str) -> StageResult | None:
@@ -73,21 +65,21 @@ def _stage(stages: list[tuple[str, StageResult]], name: str) -> StageResult | No
 
 def _conflict_row(c: Any) -> list[str]:
     if isinstance(c, dict):
-        return [str(c.get("a", "")), str(c.get("b", "")), str(c.get("labels", "")), _fmt(c.get("cosine"))]
+        return [str(c.get("a", "")), str(c.get("b", "")), str(c.get("labels", "")), number(c.get("cosine"))]
     return [str(x) for x in (list(c) + ["", "", "", ""])[:4]]
 
 
 def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[tuple[str, list[str], list[list[str]]]]:
     out = []
-    val = _stage(stages, "validate")
+    val = _stage(stages, VALIDATE)
     if val is not None:
         ex = val.details.get("examples", {})
-        rows = [[k[5:], _fmt(v), val.details.get("severity", {}).get(k[5:], ""), ", ".join(ex.get(k[5:], [])[:3])]
+        rows = [[k[5:], number(v), val.details.get("severity", {}).get(k[5:], ""), ", ".join(ex.get(k[5:], [])[:3])]
                 for k, v in val.stats.items() if k.startswith("rule.")]
         out.append(("Validation findings by rule", ["rule", "records", "severity", "examples"], rows))
-    pii = _stage(stages, PII_STAGE)
+    pii = _stage(stages, PII)
     if pii is not None:
-        rows = [[PII_LABELS.get(k, k), _fmt(v)] for k, v in pii.stats.items()
+        rows = [[PII_LABELS.get(k, k), number(v)] for k, v in pii.stats.items()
                 if k not in ("records_in", "kept", "rejected") and not is_timing(k)]
         out.append(("Personal data found and scrubbed", ["metric", "value"], rows))
         # What the independent residual check found in the published text: where to look, never the value.
@@ -95,18 +87,18 @@ def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[
         out.append(("Residual identifiers to review", ["type", "source", "locator", "field"],
                     [[str(f.get("type", "")), str(f.get("source", "")), str(f.get("locator", "")),
                       str(f.get("field", ""))] for f in found[:200]]))
-    div = [[k.split(".", 1)[1], _fmt(v)] for k, v in metrics.items() if k.startswith(("diversity.", "leakage."))
+    div = [[k.split(".", 1)[1], number(v)] for k, v in metrics.items() if k.startswith((f"{DIVERSITY}.", "leakage."))
            or ".leakage." in k]
     out.append(("Diversity and leakage", ["metric", "value"], div))
-    labels = (_stage(stages, "diversity") or StageResult([], [])).details.get("label_counts")
+    labels = (_stage(stages, DIVERSITY) or StageResult([], [])).details.get("label_counts")
     if labels:
         out.append(("Label balance", ["label", "records"], [[k, str(v)] for k, v in labels.items()]))
-    sem = _stage(stages, "semantic_dedup")
+    sem = _stage(stages, SEMANTIC)
     conflicts = (sem.details.get("label_conflicts") if sem is not None else None) or []
     if conflicts:
         out.append(("Label conflicts (near-identical texts, different labels; both kept)", ["record", "other", "labels", "cosine"],
                     [_conflict_row(c) for c in conflicts[:200]]))
-    near = _stage(stages, "near_dedup")
+    near = _stage(stages, NEAR)
     if near is not None and near.details.get("cluster_examples"):
         scrubbed = pii is not None
         by_id = {r.id: r for r in records}
@@ -149,7 +141,7 @@ def _plots(stages, records: list[Record]) -> list[tuple[str, str]]:
          "tokens per record (SmolLM2 tokenizer)", "#4477aa")
     hist("Text lengths", [len(comparable_text(r)) for r in records], "characters per record (user + assistant text)",
          "#66ccee")
-    labels = (_stage(stages, "diversity") or StageResult([], [])).details.get("label_counts")
+    labels = (_stage(stages, DIVERSITY) or StageResult([], [])).details.get("label_counts")
     if labels:
         fig, ax = plt.subplots(figsize=(6, 2.6))
         ax.bar(list(labels), list(labels.values()), color="#228833")
@@ -212,9 +204,9 @@ def write_reports(folder: Path, stages: list[tuple[str, StageResult]], gates: li
                   publishable: bool) -> None:
     sections = _sections(stages, records, metrics)
     md = [summary_markdown(gates, stages, publishable)]
-    md.append("## Datasets\n\n" + _md_table(["dataset", "train", "validation"],
+    md.append("## Datasets\n\n" + md_table(["dataset", "train", "validation"],
                                              [[k, str(v["train"]), str(v["validation"])] for k, v in counts.items()]))
-    md += [f"## {title}\n\n{_md_table(head, rows)}" for title, head, rows in sections if rows]
+    md += [f"## {title}\n\n{md_table(head, rows)}" for title, head, rows in sections if rows]
     (folder / "report.md").write_text("\n\n".join(md) + "\n", encoding="utf-8")
 
     parts = [f"<h1>curate report</h1><p class='verdict {'ok' if publishable else 'bad'}'>"

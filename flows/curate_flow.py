@@ -36,9 +36,10 @@ from curate.config import load_config  # noqa: E402
 from curate.gates import GateFailed  # noqa: E402
 from curate.mapping import Mapper, in_process  # noqa: E402
 from curate.pipeline import run_incremental, run_pipeline  # noqa: E402
+from curate.stages.order import STAGES  # noqa: E402
 
 ARTIFACT_PREFIX = "curate"
-IO_STAGES = {"ingest", "publish"}  # the stages that touch files: the only ones retried
+IO_STAGES = {s.name for s in STAGES if s.reads_input} | {"publish"}  # they touch files: the only ones retried
 TRANSIENT = (ConnectionError, TimeoutError, BlockingIOError, InterruptedError)
 
 

@@ -110,3 +110,29 @@ def test_library_imports_no_prefect():
     for path in sorted((REPO / "curate").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert "import prefect" not in text and "from prefect" not in text, path
+
+
+def test_only_the_stage_list_and_the_cli_know_a_stage_by_name():
+    """Code elsewhere asks a stage's attributes, or imports the NAME constant beside the stage's config: nothing
+    compares with a stage name, looks a stage up by a literal name or builds a metric name from one."""
+    from curate.stages.order import STAGES
+
+    names = {s.name for s in STAGES}
+    allowed = {REPO / "curate" / "stages" / "order.py", REPO / "curate" / "cli.py"}
+    found = []
+    for path in sorted((REPO / "curate").rglob("*.py")):
+        if path in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            literals = []
+            if isinstance(node, ast.Compare):  # x == "validate", name in ("ingest", ...)
+                literals = [c for part in [node.left, *node.comparators] for c in ast.walk(part)]
+            elif isinstance(node, ast.Call) and "stage" in ast.unparse(node.func).lower():  # _stage(stages, "pii")
+                literals = [c for a in node.args for c in ast.walk(a)]
+            elif isinstance(node, ast.JoinedStr):  # f"smoke.{metric}"
+                literals = node.values
+            for c in literals:
+                if isinstance(c, ast.Constant) and isinstance(c.value, str) and (
+                        c.value in names or c.value.endswith(".") and c.value[:-1] in names):
+                    found.append(f"{path.relative_to(REPO)}:{c.lineno} {c.value!r}")
+    assert found == []

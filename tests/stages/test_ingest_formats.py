@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from curate.config import ColumnMapping, Config
+from curate.config import Config
 from curate.stages.ingest.folder import ingest
 
 

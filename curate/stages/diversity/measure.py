@@ -24,7 +24,6 @@ from curate.embeddings import embed
 from curate.records import Record, StageResult
 from curate.views import comparable_text, first_user_turn, outputs_text
 
-from curate.stages.diversity.config import NAME as STAGE
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -9,8 +9,8 @@ from curate.stages.exact.config import DedupConfig
 from curate.normalise import normalise_text
 from curate.records import Record, Reject, StageResult
 from curate.views import source_split
-
 from curate.stages.exact.config import NAME as STAGE
+
 
 
 def _norm(value: Any, ignore_case: bool) -> Any:

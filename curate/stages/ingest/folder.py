@@ -17,11 +17,11 @@ from curate.stages.ingest.shapes import VOCABULARY, ShapeError, map_columns, nor
 from curate.stages.ingest.sources import Source, input_files, iter_sources, safe_sha256
 from curate.mapping import Mapper, in_process, shards
 from curate.records import Provenance, Record, Reject, StageResult, content_hash
+from curate.stages.ingest.config import NAME as STAGE
 
 if TYPE_CHECKING:
     from curate.config import Config
 
-from curate.stages.ingest.config import NAME as STAGE
 
 
 class InputError(Exception):
@@ -155,7 +155,7 @@ def iter_ingest(src: Path, cfg: Config, stats: Counter[str] | None = None,
     _check_input(src)
     stats = Counter() if stats is None else stats
     entries = list(iter_sources(src, cfg.ingest.exclude, only, hashes))
-    for entry in tqdm(entries, desc="ingest", unit="file", disable=not progress):
+    for entry in tqdm(entries, desc=STAGE, unit="file", disable=not progress):
         if isinstance(entry, tuple):
             stats["files_skipped"] += 1
             continue
@@ -190,8 +190,8 @@ def ingest(src: Path, cfg: Config, progress: bool = True, mapper: Mapper = in_pr
     rejected: list[Reject] = []
     # Small groups of files per shard: enough shards to spread, few enough that task overhead stays small.
     size = max(1, len(names) // 32)
-    bar = tqdm(total=len(names), desc="ingest", unit="file", disable=not progress)
-    for outs, part_stats in mapper("ingest", partial(ingest_files, src=src, cfg=cfg, hashes=hashes),
+    bar = tqdm(total=len(names), desc=STAGE, unit="file", disable=not progress)
+    for outs, part_stats in mapper(STAGE, partial(ingest_files, src=src, cfg=cfg, hashes=hashes),
                                    shards(names, size)):
         stats.update(part_stats)
         for out in outs:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.stages.ingest.sources import detect_format
+from curate.fmt import text_table
 from curate.records import Reject, StageResult
 from curate.stages.order import STAGES, names_where
 
@@ -101,11 +102,7 @@ def format_table(rows: list[SourceRow]) -> str:
     head = ["file", "shape", "read", "rejected", "top reason"]
     body = [[r.source, r.shape, str(r.read), str(r.rejected), r.top_reason] for r in rows]
     total = [f"{len(rows)} file(s)", "", str(sum(r.read for r in rows)), str(sum(r.rejected for r in rows)), ""]
-    widths = [max(len(x[i]) for x in [head, *body, total]) for i in range(4)]
-    line = lambda cells: "  ".join(  # noqa: E731
-        [cells[0].ljust(widths[0]), cells[1].ljust(widths[1]), cells[2].rjust(widths[2]),
-         cells[3].rjust(widths[3]), cells[4]]).rstrip()
-    return "\n".join([line(head), *(line(b) for b in body), line(total)])
+    return text_table(head, [*body, total], right={2, 3})
 
 
 def inspect(src: Path, cfg: Any) -> str:

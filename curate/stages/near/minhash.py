@@ -30,8 +30,8 @@ from curate.mapping import Mapper, in_process, shards
 from curate.normalise import negations
 from curate.records import Record, Reject, StageResult
 from curate.views import answer_text, comparable_text, source_split
-
 from curate.stages.near.config import NAME as STAGE
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -276,7 +276,7 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
     signed: dict[str, np.ndarray] = {}
     bar = tqdm(total=len(texts), desc="near-dup", unit="rec", disable=not progress)
     empty = 0
-    for part in mapper("near_dedup", partial(sign_texts, cfg=cfg, boilerplate=boiler), shards(texts, CHUNK)):
+    for part in mapper(STAGE, partial(sign_texts, cfg=cfg, boilerplate=boiler), shards(texts, CHUNK)):
         for hashed, sig, short_hashed, short_sig in part:
             if sig is None:
                 empty += 1

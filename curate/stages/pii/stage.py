@@ -29,8 +29,8 @@ from curate.stages.pii.residual import ResidualCheck
 from curate.stages.pii.resolve import Span, allow_patterns, echo_names, resolve
 from curate.records import Record, Reject, StageResult
 from curate.tokens import cache_dir
-
 from curate.stages.pii.config import NAME as STAGE
+
 SEP = "\n\n"  # between the text fields of one record: NER sees the conversation, spans never cross it
 SUBJECT_TYPES = set(DIRECT_IDENTIFIERS) | {"PERSON"}
 RESIDUAL_LISTED = 1000  # residual findings listed in the details (type, source, locator; never the value)
@@ -432,7 +432,7 @@ def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, 
     bar.update(len(items) - len(todo))
     workers = min(cfg.n_process, len(chunks), os.cpu_count() or 1)
     if mapper is not in_process:  # a cluster: shards go to its workers
-        results = mapper("pii_scrub", partial(process_chunk, cfg=cfg, key=key), chunks)
+        results = mapper(STAGE, partial(process_chunk, cfg=cfg, key=key), chunks)
     elif workers > 1 and "fork" in mp.get_all_start_methods():
         sc = scrubber(cfg)  # built before forking: workers share the loaded models copy-on-write
         _FORKED = (sc, key)

@@ -23,8 +23,8 @@ from curate.mapping import Mapper, in_process
 from curate.normalise import negations
 from curate.records import Record, Reject, StageResult
 from curate.views import answer_text, comparable_text
-
 from curate.stages.semantic.config import NAME as STAGE
+
 
 
 def kmeans_labels(vecs: np.ndarray, k: int, seed: int) -> np.ndarray:

@@ -9,7 +9,8 @@ import math
 import operator
 from typing import Any
 
-from curate.stages.smoke.config import SmokeConfig
+from curate.fmt import number
+from curate.stages.smoke.config import NAME, SmokeConfig
 
 OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "<": operator.lt, ">": operator.gt}
 
@@ -25,7 +26,7 @@ def smoke_gates(cfg: SmokeConfig | None = None) -> list[dict[str, Any]]:
     c = cfg or SmokeConfig()
 
     def gate(name: str, metric: str, op: str, threshold: float, reason: str) -> dict[str, Any]:
-        return {"name": name, "metric": f"smoke.{metric}", "op": op, "threshold": threshold, "severity": "fail",
+        return {"name": name, "metric": f"{NAME}.{metric}", "op": op, "threshold": threshold, "severity": "fail",
                 "reason": reason}
 
     return [
@@ -52,9 +53,7 @@ SMOKE_GATES: list[dict[str, Any]] = smoke_gates()
 
 
 def _fmt(x: float) -> str:
-    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1):
-        return str(int(x))
-    return f"{x:.3f}"
+    return number(x, decimals=3)
 
 
 def _sentence(name: str, ok: bool, v: float, t: float, op: str, s: dict[str, Any]) -> str:
@@ -107,7 +106,7 @@ def smoke_verdict(stats: dict[str, Any], cfg: SmokeConfig | None = None) -> list
     """(check name, passed, one human sentence) per gate. Pure: reads only `stats` and the thresholds in `cfg`."""
     out: list[tuple[str, bool, str]] = []
     for gate in smoke_gates(cfg):
-        metric = gate["metric"].removeprefix("smoke.")
+        metric = gate["metric"].removeprefix(f"{NAME}.")
         if metric not in stats:
             if metric in OPTIONAL_METRICS:
                 out.append((gate["name"], True, f"Not measured: {OPTIONAL_METRICS[metric]} ({metric} is absent)."))

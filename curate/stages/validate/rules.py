@@ -19,8 +19,8 @@ from curate.stages.ingest.repair import REPAIRS
 from curate.mapping import Mapper, in_process, shards
 from curate.records import Message, Record, Reject, StageResult
 from curate.stages.validate.schemas import kind_validator, load_user_schema
-
 from curate.stages.validate.config import NAME as STAGE
+
 KNOWN_ROLES = {"system", "user", "assistant", "tool"}
 # {{name}}, {{ customer.email }}; not "{{ ... }}" or "{{ . }}", which code answers about templating use.
 PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][\w.\-]{0,40}\s*\}\}")
@@ -210,7 +210,7 @@ def validate(records: list[Record], cfg: ValidateConfig, base_dir: Path = Path("
              mapper: Mapper = in_process) -> StageResult:
     severity = {rule: cfg.severity.get(rule, default) for rule, (default, _) in RULES.items()}
     OutputChecks(cfg, base_dir)  # a broken user schema stops the run here, before any shard is sent out
-    per_record = [fc for part in mapper("validate", partial(record_findings, cfg=cfg, base_dir=base_dir),
+    per_record = [fc for part in mapper(STAGE, partial(record_findings, cfg=cfg, base_dir=base_dir),
                                         shards(records, SHARD)) for fc in part]
     findings = [f for f, _ in per_record]
     token_counts = [n for _, n in per_record] if cfg.count_tokens and records else []
