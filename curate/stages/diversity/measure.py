@@ -21,6 +21,7 @@ from curate.stages.diversity.config import DiversityConfig
 from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.semantic.dedup import kmeans_labels
 from curate.embeddings import embed
+from curate.stage import counts
 from curate.records import Record, StageResult
 from curate.views import comparable_text, first_user_turn, outputs_text
 
@@ -60,7 +61,7 @@ def _entropy(counts: list[int]) -> float:
 
 def measure_diversity(records: list[Record], cfg: DiversityConfig, emb_cfg: SemanticDedupConfig,
                       progress: bool = False) -> StageResult:
-    stats: dict[str, Any] = {"records_in": len(records), "kept": len(records), "rejected": 0}
+    stats: dict[str, Any] = counts(len(records), records, [])
     details: dict[str, Any] = {}
     texts = [comparable_text(r) for r in records]
     live = [i for i, t in enumerate(texts) if t.strip()]

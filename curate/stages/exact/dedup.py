@@ -7,6 +7,7 @@ from typing import Any
 
 from curate.stages.exact.config import DedupConfig
 from curate.normalise import normalise_text
+from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, Reject, StageResult
 from curate.views import source_split
 from curate.stages.exact.config import NAME as STAGE
@@ -42,21 +43,19 @@ def dedup_exact(records: list[Record], cfg: DedupConfig, prior: dict[str, tuple[
         first = seen.get(key)
         if prior and key in prior:
             earlier += 1
-            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE, duplicate_of=prior[key][0],
+            rejected.append(duplicate(rec, STAGE, prior[key][0],
                                    reason=f"exact duplicate of {prior[key][1]}"))
         elif first is None:
             seen[key] = rec
             keys[rec.id] = key
             kept.append(rec)
         else:
-            rejected.append(Reject(id=rec.id, provenance=rec.provenance, stage=STAGE, duplicate_of=first.id,
+            rejected.append(duplicate(rec, STAGE, first.id,
                                    reason=f"exact duplicate of {first.provenance.where()}"))
     by_id = {r.id: r for r in kept}
     cross = sum(1 for r in rejected if r.duplicate_of in by_id and None not in (
         a := source_split(r.provenance.source), b := source_split(by_id[r.duplicate_of].provenance.source)) and a != b)
-    stats = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
-             "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
-             "leakage.exact_cross_split_pairs": cross}
+    stats = dedup_stats(records, kept, rejected, **{"leakage.exact_cross_split_pairs": cross})
     if prior is not None:
-        stats.update(prior_records=len(prior), duplicates_of_earlier_versions=earlier)
+        stats.update(prior_stats(len(prior), earlier))
     return StageResult(kept, rejected, stats, index={"exact": keys})

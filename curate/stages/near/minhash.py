@@ -28,7 +28,8 @@ from tqdm import tqdm
 from curate.stages.near.config import NearDedupConfig
 from curate.mapping import Mapper, in_process, shards
 from curate.normalise import negations
-from curate.records import Record, Reject, StageResult
+from curate.dedup import dedup_stats, duplicate, prior_stats
+from curate.records import Record, StageResult
 from curate.views import answer_text, comparable_text, source_split
 from curate.stages.near.config import NAME as STAGE
 
@@ -315,21 +316,18 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
         for i, k in dropped.items()}
     reasons.update({i: (prior.ids[j], f"near duplicate (Jaccard ~{jac:.2f}) of {prior.where[j]}")
                     for i, (j, jac) in earlier.items()})
-    rejected = [Reject(id=records[i].id, provenance=records[i].provenance, stage=STAGE, duplicate_of=dup, reason=why)
-                for i, (dup, why) in sorted(reasons.items())]
+    rejected = [duplicate(records[i], STAGE, dup, why) for i, (dup, why) in sorted(reasons.items())]
     cross = sum(1 for i, j, _ in pairs if _split_of(records[i]) != _split_of(records[j])
                 and _split_of(records[i]) and _split_of(records[j]))
     sizes = [len(m) for m in clusters.values() if len(m) > 1]
-    stats: dict[str, Any] = {
-        "records_in": len(records), "kept": len(kept), "rejected": len(rejected),
-        "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
+    stats = dedup_stats(records, kept, rejected, **{
         "clusters": len(sizes), "largest_cluster": max(sizes, default=0), "verified_pairs": len(pairs),
         "skipped_empty": empty, "boilerplate_lines": len(boiler),
         "leakage.near_cross_split_pairs": cross, "label_conflicts": len(conflicts),
         **{f"kept_apart.{why}": n for why, n in sorted(apart.items())},
-    }
+    })
     if prior is not None:
-        stats.update(prior_records=len(prior.ids), duplicates_of_earlier_versions=len(earlier))
+        stats.update(prior_stats(len(prior.ids), len(earlier)))
     examples = [[records[i].id for i in _keep_order(records, m, cfg.keep)] for m in
                 sorted((m for m in clusters.values() if len(m) > 1), key=lambda m: (-len(m), m[0]))[:5]]
     kept_ids = {r.id for r in kept}

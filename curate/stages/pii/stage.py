@@ -27,6 +27,7 @@ from curate.kvstore import KeyValueStore
 from curate.mapping import Mapper, in_process
 from curate.stages.pii.residual import ResidualCheck
 from curate.stages.pii.resolve import Span, allow_patterns, echo_names, resolve
+from curate.stage import counts
 from curate.records import Record, Reject, StageResult
 from curate.tokens import cache_dir
 from curate.stages.pii.config import NAME as STAGE
@@ -465,8 +466,7 @@ def resolve_key(cfg: PiiConfig) -> bytes | None:
 def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False, mapper: Mapper = in_process) -> StageResult:
     t0 = time.perf_counter()
     if not cfg.enabled:
-        return StageResult(list(records), [], {"records_in": len(records), "kept": len(records), "rejected": 0,
-                                                "enabled": 0})
+        return StageResult(list(records), [], counts(len(records), records, [], enabled=0))
     key = resolve_key(cfg)
     wants_key = cfg.default_operator == "pseudonym" or "pseudonym" in cfg.operators.values()
     if key is None and wants_key and cfg.missing_key == "error":
@@ -513,14 +513,13 @@ def scrub(records: list[Record], cfg: PiiConfig, progress: bool = False, mapper:
         new.metadata["language"] = o.language
         kept.append(new)
 
-    stats: dict[str, Any] = {
-        "records_in": len(records), "kept": len(kept), "rejected": len(rejected),
+    stats = counts(len(records), kept, rejected, **{
         "records_with_pii": affected, "entities": sum(found.values()),
         "residual": sum(residual.values()), "residual_records": residual_records,
         "residual_allowed": residual_allowed, "checksum_failed": sum(checksum_failed.values()),
         "key_missing": int(key is None and wants_key), "cache.computed": runs["computed"],
         "cache.from_cache": runs["from_cache"], "seconds": round(time.perf_counter() - t0, 3),
-    }
+    })
     stats.update({f"entity.{e}": n for e, n in sorted(found.items())})
     stats.update({f"records.{e}": n for e, n in sorted(records_by_type.items())})
     stats.update({f"residual.{e}": n for e, n in sorted(residual.items())})

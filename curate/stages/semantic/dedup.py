@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -21,7 +20,8 @@ from curate.stages.near.minhash import conflict_details, similar
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
 from curate.normalise import negations
-from curate.records import Record, Reject, StageResult
+from curate.dedup import dedup_stats, duplicate, prior_stats
+from curate.records import Record, StageResult
 from curate.views import answer_text, comparable_text
 from curate.stages.semantic.config import NAME as STAGE
 
@@ -135,17 +135,14 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
                for i, (k_, s) in dropped.items()}
     reasons.update({i: (prior.ids[j], f"semantic duplicate (cosine {s:.3f}) of {prior.where[j]}")
                     for i, (j, s) in earlier.items()})
-    rejected = [Reject(id=records[i].id, provenance=records[i].provenance, stage=STAGE, duplicate_of=dup, reason=why)
-                for i, (dup, why) in sorted(reasons.items())]
-    stats: dict[str, Any] = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
-                             "duplicate_rate": round(len(rejected) / len(records), 6) if records else 0.0,
-                             "clusters": int(len(np.unique(labels))) if len(live) else 0,
+    rejected = [duplicate(records[i], STAGE, dup, why) for i, (dup, why) in sorted(reasons.items())]
+    stats = dedup_stats(records, kept, rejected, **{"clusters": int(len(np.unique(labels))) if len(live) else 0,
                              "cache.embeddings_computed": computed, "cache.embeddings_from_cache": len(live) - computed,
                              "skipped_empty": len(records) - len(live), "label_conflicts": len(conflicts),
                              "same_label_paraphrases": len(paraphrased),
-                             **{f"kept_apart.{why}": n for why, n in sorted(apart.items())}}
+                             **{f"kept_apart.{why}": n for why, n in sorted(apart.items())}})
     if prior is not None:
-        stats.update(prior_records=len(prior.ids), duplicates_of_earlier_versions=len(earlier))
+        stats.update(prior_stats(len(prior.ids), len(earlier)))
     dropped_any = set(dropped) | set(earlier)
     conflicts.sort()
     details = {"label_conflicts": conflict_details(records, conflicts, "cosine")}

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from curate.stages.validate.config import ValidateConfig
 from curate.stages.ingest.repair import REPAIRS
 from curate.mapping import Mapper, in_process, shards
+from curate.stage import counts as stage_counts
 from curate.records import Message, Record, Reject, StageResult
 from curate.stages.validate.schemas import kind_validator, load_user_schema
 from curate.stages.validate.config import NAME as STAGE
@@ -236,8 +236,8 @@ def validate(records: list[Record], cfg: ValidateConfig, base_dir: Path = Path("
                                    reason="; ".join(str(f) for f in errors[:3]) + more))
         else:
             kept.append(rec)
-    stats: dict[str, Any] = {"records_in": len(records), "kept": len(kept), "rejected": len(rejected),
-                             "failure_rate": round(len(rejected) / len(records), 6) if records else 0.0}
+    stats = stage_counts(len(records), kept, rejected,
+                         failure_rate=round(len(rejected) / len(records), 6) if records else 0.0)
     stats.update({f"rule.{rule}": n for rule, n in sorted(counts.items())})
     if token_counts:
         ordered = sorted(token_counts)
