@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,48 +70,92 @@ def _conflict_row(c: Any) -> list[str]:
     return [str(x) for x in (list(c) + ["", "", "", ""])[:4]]
 
 
-def _sections(stages, records: list[Record], metrics: dict[str, float]) -> list[tuple[str, list[str], list[list[str]]]]:
-    out = []
-    val = _stage(stages, VALIDATE)
-    if val is not None:
-        ex = val.details.get("examples", {})
-        rows = [[k[5:], number(v), val.details.get("severity", {}).get(k[5:], ""), ", ".join(ex.get(k[5:], [])[:3])]
-                for k, v in val.stats.items() if k.startswith("rule.")]
-        out.append(("Validation findings by rule", ["rule", "records", "severity", "examples"], rows))
-    pii = _stage(stages, PII)
-    if pii is not None:
-        rows = [[PII_LABELS.get(k, k), number(v)] for k, v in pii.stats.items()
-                if k not in ("records_in", "kept", "rejected") and not is_timing(k)]
-        out.append(("Personal data found and scrubbed", ["metric", "value"], rows))
-        # What the independent residual check found in the published text: where to look, never the value.
-        found = pii.details.get("residual") or []
-        out.append(("Residual identifiers to review", ["type", "source", "locator", "field"],
-                    [[str(f.get("type", "")), str(f.get("source", "")), str(f.get("locator", "")),
-                      str(f.get("field", ""))] for f in found[:200]]))
-    div = [[k.split(".", 1)[1], number(v)] for k, v in metrics.items() if k.startswith((f"{DIVERSITY}.", "leakage."))
-           or ".leakage." in k]
-    out.append(("Diversity and leakage", ["metric", "value"], div))
-    labels = (_stage(stages, DIVERSITY) or StageResult([], [])).details.get("label_counts")
+@dataclass
+class _Run:
+    """What the report reads, each thing once: stage results, metrics, published records and their text."""
+    stages: list[tuple[str, StageResult]]
+    metrics: dict[str, float]
+    records: list[Record]
+    texts: dict[str, str] = field(init=False)  # record id -> the text dedup compared
+
+    def __post_init__(self) -> None:
+        self.texts = {r.id: comparable_text(r) for r in self.records}
+
+    def stage(self, name: str) -> StageResult | None:
+        return _stage(self.stages, name)
+
+
+Section = tuple[str, list[str], list[list[str]]]
+
+
+def _validation(run: _Run) -> list[Section]:
+    val = run.stage(VALIDATE)
+    if val is None:
+        return []
+    ex = val.details.get("examples", {})
+    rows = [[k[5:], number(v), val.details.get("severity", {}).get(k[5:], ""), ", ".join(ex.get(k[5:], [])[:3])]
+            for k, v in val.stats.items() if k.startswith("rule.")]
+    return [("Validation findings by rule", ["rule", "records", "severity", "examples"], rows)]
+
+
+def _personal_data(run: _Run) -> list[Section]:
+    pii = run.stage(PII)
+    if pii is None:
+        return []
+    rows = [[PII_LABELS.get(k, k), number(v)] for k, v in pii.stats.items()
+            if k not in ("records_in", "kept", "rejected") and not is_timing(k)]
+    # What the independent residual check found in the published text: where to look, never the value.
+    found = pii.details.get("residual") or []
+    return [("Personal data found and scrubbed", ["metric", "value"], rows),
+            ("Residual identifiers to review", ["type", "source", "locator", "field"],
+             [[str(f.get("type", "")), str(f.get("source", "")), str(f.get("locator", "")), str(f.get("field", ""))]
+              for f in found[:200]])]
+
+
+def _diversity(run: _Run) -> list[Section]:
+    div = [[k.split(".", 1)[1], number(v)] for k, v in run.metrics.items()
+           if k.startswith((f"{DIVERSITY}.", "leakage.")) or ".leakage." in k]
+    out = [("Diversity and leakage", ["metric", "value"], div)]
+    labels = _label_counts(run)
     if labels:
         out.append(("Label balance", ["label", "records"], [[k, str(v)] for k, v in labels.items()]))
-    sem = _stage(stages, SEMANTIC)
-    conflicts = (sem.details.get("label_conflicts") if sem is not None else None) or []
-    if conflicts:
-        out.append(("Label conflicts (near-identical texts, different labels; both kept)", ["record", "other", "labels", "cosine"],
-                    [_conflict_row(c) for c in conflicts[:200]]))
-    near = _stage(stages, NEAR)
-    if near is not None and near.details.get("cluster_examples"):
-        scrubbed = pii is not None
-        by_id = {r.id: r for r in records}
-        rows = []
-        for cluster in near.details["cluster_examples"]:
-            kept = by_id.get(cluster[0])
-            if kept is None:
-                continue
-            text = comparable_text(kept)[:160] if scrubbed else "(text shown only after PII scrubbing)"
-            rows.append([kept.provenance.where(), str(len(cluster)), text])
-        out.append(("Largest near-duplicate clusters (kept record)", ["kept record", "size", "text"], rows))
     return out
+
+
+def _label_conflicts(run: _Run) -> list[Section]:
+    sem = run.stage(SEMANTIC)
+    conflicts = (sem.details.get("label_conflicts") if sem is not None else None) or []
+    if not conflicts:
+        return []
+    return [("Label conflicts (near-identical texts, different labels; both kept)",
+             ["record", "other", "labels", "cosine"], [_conflict_row(c) for c in conflicts[:200]])]
+
+
+def _near_clusters(run: _Run) -> list[Section]:
+    near = run.stage(NEAR)
+    if near is None or not near.details.get("cluster_examples"):
+        return []
+    scrubbed = run.stage(PII) is not None
+    by_id = {r.id: r for r in run.records}
+    rows = []
+    for cluster in near.details["cluster_examples"]:
+        kept = by_id.get(cluster[0])
+        if kept is None:
+            continue
+        text = run.texts[kept.id][:160] if scrubbed else "(text shown only after PII scrubbing)"
+        rows.append([kept.provenance.where(), str(len(cluster)), text])
+    return [("Largest near-duplicate clusters (kept record)", ["kept record", "size", "text"], rows)]
+
+
+SECTIONS = [_validation, _personal_data, _diversity, _label_conflicts, _near_clusters]
+
+
+def _sections(run: _Run) -> list[Section]:
+    return [section for make in SECTIONS for section in make(run)]
+
+
+def _label_counts(run: _Run) -> dict[str, int] | None:
+    return (run.stage(DIVERSITY) or StageResult([], [])).details.get("label_counts")
 
 
 def _png(fig) -> str:
@@ -122,7 +167,7 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _plots(stages, records: list[Record]) -> list[tuple[str, str]]:
+def _plots(run: _Run) -> list[tuple[str, str]]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -137,31 +182,46 @@ def _plots(stages, records: list[Record]) -> list[tuple[str, str]]:
             ax.set_ylabel("records")
             plots.append((title, _png(fig)))
 
-    hist("Token lengths", [r.metadata["tokens"] for r in records if "tokens" in r.metadata],
+    hist("Token lengths", [r.metadata["tokens"] for r in run.records if "tokens" in r.metadata],
          "tokens per record (SmolLM2 tokenizer)", "#4477aa")
-    hist("Text lengths", [len(comparable_text(r)) for r in records], "characters per record (user + assistant text)",
+    hist("Text lengths", [len(t) for t in run.texts.values()], "characters per record (user + assistant text)",
          "#66ccee")
-    labels = (_stage(stages, DIVERSITY) or StageResult([], [])).details.get("label_counts")
+    labels = _label_counts(run)
     if labels:
         fig, ax = plt.subplots(figsize=(6, 2.6))
         ax.bar(list(labels), list(labels.values()), color="#228833")
         ax.set_ylabel("records")
         plots.append(("Label balance", _png(fig)))
-    projection = _projection(records)
+    projection = _projection(run)
     if projection is not None:
         plots.append(("Diversity: 2-D projection of the embeddings, coloured by source", projection))
     return plots
 
 
-def _projection(records: list[Record], limit: int = 2000) -> str | None:
+def _vectors(run: _Run, live: list[Record]):
+    """The embeddings semantic dedup computed for these records (its index); the model (or its cache) only for
+    records it did not embed in this run: carried over from an earlier version, or the stage was off."""
     import numpy as np
 
     from curate.embeddings import embed
 
-    live = [r for r in records if comparable_text(r).strip()][:limit]
+    held: dict[str, Any] = {}
+    for _, res in run.stages:
+        held.update(res.index.get("embedding", {}))
+    missing = [r for r in live if r.id not in held]
+    if missing:
+        vecs, _ = embed([run.texts[r.id] for r in missing])
+        held.update(zip((r.id for r in missing), vecs))
+    return np.stack([held[r.id] for r in live])
+
+
+def _projection(run: _Run, limit: int = 2000) -> str | None:
+    import numpy as np
+
+    live = [r for r in run.records if run.texts[r.id].strip()][:limit]
     if len(live) < 3:
         return None
-    vecs, _ = embed([comparable_text(r) for r in live])  # cached by the semantic stage: no model call
+    vecs = _vectors(run, live)
     centred = vecs - vecs.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     axes = vt[:2] * np.sign(vt[:2, :1] + 1e-12)  # fix the SVD's sign so reruns draw the same picture
@@ -202,7 +262,8 @@ td:nth-child(5){white-space:nowrap}"""
 def write_reports(folder: Path, stages: list[tuple[str, StageResult]], gates: list[GateResult],
                   metrics: dict[str, float], records: list[Record], counts: dict[str, dict[str, int]],
                   publishable: bool) -> None:
-    sections = _sections(stages, records, metrics)
+    run = _Run(stages, metrics, records)
+    sections = _sections(run)
     md = [summary_markdown(gates, stages, publishable)]
     md.append("## Datasets\n\n" + md_table(["dataset", "train", "validation"],
                                              [[k, str(v["train"]), str(v["validation"])] for k, v in counts.items()]))
@@ -215,7 +276,7 @@ def write_reports(folder: Path, stages: list[tuple[str, StageResult]], gates: li
              "<h2>Funnel</h2>", _html_table(FUNNEL_HEAD, funnel_table(stages)),
              "<h2>Datasets</h2>", _html_table(["dataset", "train", "validation"],
                                               [[k, str(v["train"]), str(v["validation"])] for k, v in counts.items()])]
-    for title, png in _plots(stages, records):
+    for title, png in _plots(run):
         parts.append(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' src='data:image/png;base64,{png}'>")
     for title, head, rows in sections:
         if rows:
