@@ -136,3 +136,12 @@ def test_only_the_stage_list_and_the_cli_know_a_stage_by_name():
                         c.value in names or c.value.endswith(".") and c.value[:-1] in names):
                     found.append(f"{path.relative_to(REPO)}:{c.lineno} {c.value!r}")
     assert found == []
+
+
+def test_readme_lists_the_stages_as_the_code_declares_them():
+    from curate.stages.order import STAGES
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("## How a record flows", 1)[1].split("\n\n")[2]  # the paragraph after the intro is the table
+    listed = [line.split("`")[1] for line in table.splitlines()[2:]]
+    assert listed == [s.name for s in STAGES]
