@@ -9,6 +9,7 @@ import random
 import time
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -260,12 +261,65 @@ def run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress:
     return stats, details
 
 
+@dataclass
+class _Session:
+    """The model under test and how to run it; shared by the phases of one smoke run."""
+    cfg: SmokeConfig
+    device: str
+    bf16: bool
+    gov: ThreadGovernor
+    progress: bool
+    t0: float
+    label: str
+    pad_id: int
+    pmodel: Any  # the peft model (its adapter is saved)
+    causal: Any  # the causal LM inside it (trained and evaluated)
+    eval_s: float = 0.0
+
+    @property
+    def eval_bs(self) -> int:
+        return self.cfg.batch_size * 2
+
+    def evaluate(self, examples: list[Example], tick=None) -> tuple[float, list, list]:
+        t = time.perf_counter()
+        try:
+            return evaluate(self.causal, examples, self.pad_id, self.device, self.bf16, self.eval_bs,
+                            tick=tick or self.gov.tick)
+        finally:
+            self.eval_s += time.perf_counter() - t
+
+
+@dataclass
+class _Base:
+    """What the base model (the untrained adapter) measured, and the examples chosen once the plan was made."""
+    plan: plan_mod.Plan
+    train: list[Example]
+    trainable: list[Example]
+    heldout: list[Example]
+    swaps: list[tuple[int, Example]]
+    skipped_undesirable: int
+    reference_loss: float
+    heldout_loss: float
+
+
+@dataclass
+class _Curve:
+    """The training loop's record."""
+    losses: list[float]
+    window: int
+    first_batches: list[list[Example]]
+    first_tokens: list[int]
+    nonfinite: int
+    tokens: int
+    stopped_early: bool
+    seconds: float
+
+
 def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress: bool,
          validation: list[Record] | None, device: str,
          gov: ThreadGovernor) -> tuple[dict[str, float | int], dict[str, Any]]:
+    """Prepare, measure the base model, train, measure the adapter, judge."""
     import torch
-    from peft import LoraConfig, get_peft_model
-    from tqdm.auto import tqdm
 
     from curate.stages.smoke.model import load_base
 
@@ -273,170 +327,192 @@ def _run(records: list[Record], cfg: SmokeConfig, out_dir: Path | None, progress
     train_recs, val_recs = split_records(records, cfg, validation)
     rng = random.Random(cfg.seed)
     bf16 = pick_bf16(cfg, device)
-
     with _quiet_transformers(progress):
         model, tok, label = load_base(cfg.model, cfg.seed)
     load_s = time.perf_counter() - t0
-    pad_id = tok.pad_token_id
     sample = rng.sample(train_recs, min(cfg.sample_size, len(train_recs)))
     longest = Formatter(tok, cfg.max_seq_len)
     # Reference texts are under 128 tokens: formatted the same at every length the plan may choose.
     refs = [longest.text(t, "reference") for t in reference_texts()]
-
     model.to(device)
     with torch.random.fork_rng(devices=[]):  # the caller's RNG state is left as it was
         torch.manual_seed(cfg.seed)
-        lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                          target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", bias="none")
-        with warnings.catch_warnings():  # peft calls a transformers method deprecated in v5
-            warnings.simplefilter("ignore", FutureWarning)
-            pmodel = get_peft_model(model, lora)
-        causal = pmodel.get_base_model()
-        eval_bs = cfg.batch_size * 2
+        s = _prepare(model, tok.pad_token_id, label, cfg, device, bf16, gov, progress, t0)
+        base = _measure_base(s, tok, longest, sample, val_recs, refs, len(records))
+        curve = _train(s, base)
+        adapter = _measure_adapter(s, base, curve, refs)
+    stats, details = _judge(s, base, curve, adapter, len(records), load_s)
+    if out_dir is not None:
+        _save_adapter(s.pmodel, out_dir, cfg.model)
+    stats["seconds"] = time.perf_counter() - t0
+    return stats, details
 
-        # The untrained adapter (B = 0) is the base model: its reference loss is also the speed measurement.
-        eval_t0 = time.perf_counter()
-        marks = [eval_t0]
 
-        def mark() -> None:
-            marks.append(time.perf_counter())
-            gov.tick()
+def _prepare(model, pad_id: int, label: str, cfg: SmokeConfig, device: str, bf16: bool, gov: ThreadGovernor,
+             progress: bool, t0: float) -> _Session:
+    """The LoRA adapter on the base model (B = 0 at first: the untrained adapter is the base model)."""
+    from peft import LoraConfig, get_peft_model
 
-        ref_base, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=mark)
-        eval_s = time.perf_counter() - eval_t0
-        plan = _plan(cfg, label, device, bf16, longest, sample, val_recs, refs, marks, eval_bs)
-        fmt = Formatter(tok, plan.max_seq_len)
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM", bias="none")
+    with warnings.catch_warnings():  # peft calls a transformers method deprecated in v5
+        warnings.simplefilter("ignore", FutureWarning)
+        pmodel = get_peft_model(model, lora)
+    return _Session(cfg, device, bf16, gov, progress, t0, label, pad_id, pmodel, pmodel.get_base_model())
 
-        formatted = [(r, fmt.record(r)) for r in sample]
-        skipped_undesirable = sum(1 for _, e in formatted if e is None)
-        train = [e for _, e in formatted if e is not None]
-        heldout = [e for e in (fmt.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
-        heldout = [e for e in heldout if _predicts(e)]
-        trainable = [e for e in train if _predicts(e)]
-        if len(trainable) < 2 or not heldout:
-            raise SmokeError(f"smoke training needs at least 2 training and 1 held-out example with assistant "
-                             f"tokens; got {len(trainable)} and {len(heldout)} from {len(records)} records.")
 
-        empty = sum(1 for e in train if e.content_tokens == 0)
-        truncated_to_zero = sum(1 for e in train if e.content_tokens > 0 and e.content_tokens_kept == 0)
-        covered = sum(1 for e in train if e.content_tokens_kept > 0)
-        # Classification labels repeat by design (label balance is a gate of its own): only free-form outputs count.
-        outputs = Counter(e.target.strip() for e in train if e.kind != "classification")
-        top_output = {"top_output_share": outputs.most_common(1)[0][1] / sum(outputs.values())} if outputs else {}
-        swaps = _swaps(fmt, heldout)
+def _measure_base(s: _Session, tok, longest: Formatter, sample: list[Record], val_recs: list[Record],
+                  refs: list[Example], n_records: int) -> _Base:
+    """The base model's reference loss (also the speed measurement the plan is made from), the plan, the examples
+    at the planned length, and the base model's held-out loss."""
+    cfg = s.cfg
+    marks = [time.perf_counter()]
 
-        eval_t0 = time.perf_counter()
-        held_base, _, _ = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
-        eval_s += time.perf_counter() - eval_t0
+    def mark() -> None:
+        marks.append(time.perf_counter())
+        s.gov.tick()
 
-        params = [p for p in pmodel.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
-        losses: list[float] = []
-        window = max(1, min(cfg.loss_window, plan.steps // 3))
-        first_batches: list[list[Example]] = []
-        first_tokens: list[int] = []
-        nonfinite = 0
-        tokens = 0
-        stopped_early = False
-        epoch_rng = random.Random(cfg.seed + 1)
-        queue: list[list[Example]] = []
-        train_t0 = time.perf_counter()
-        bar = tqdm(total=plan.steps, desc="smoke-train", unit="step", disable=not progress, leave=False)
-        for step in range(plan.steps):
-            if time.perf_counter() - t0 >= cfg.time_budget_s:
-                stopped_early = True
-                break
-            if not queue:
-                queue = batches(trainable, cfg.batch_size, epoch_rng)
-            batch = queue.pop(0)
-            causal.train()
-            value, supervised, seen = _train_step(causal, batch, pad_id, device, bf16, cfg.micro_batch_tokens)
-            bad = not math.isfinite(value)
-            if not bad:
-                norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
-                bad = not math.isfinite(norm)
-            if bad:
-                nonfinite += 1
-            else:
-                opt.step()
-            opt.zero_grad(set_to_none=True)
-            losses.append(value)
-            if step < window:
-                first_batches.append(batch)
-                first_tokens.append(supervised)
-            tokens += seen
-            gov.tick()
-            bar.set_postfix(step=step + 1, loss=f"{value:.3f}", refresh=False)
-            bar.update(1)
-        bar.close()
-        train_s = time.perf_counter() - train_t0
-        if plan.key and losses:
-            plan_mod.revise(plan.key, plan.forward_tokens_per_s, tokens, train_s)
+    ref_base, _, _ = s.evaluate(refs, tick=mark)
+    plan = _plan(cfg, s.label, s.device, s.bf16, longest, sample, val_recs, refs, marks, s.eval_bs)
+    fmt = Formatter(tok, plan.max_seq_len)
+    formatted = [(r, fmt.record(r)) for r in sample]
+    train = [e for _, e in formatted if e is not None]
+    heldout = [e for e in (fmt.record(r) for r in val_recs[: cfg.heldout_size]) if e is not None]
+    heldout = [e for e in heldout if _predicts(e)]
+    trainable = [e for e in train if _predicts(e)]
+    if len(trainable) < 2 or not heldout:
+        raise SmokeError(f"smoke training needs at least 2 training and 1 held-out example with assistant "
+                         f"tokens; got {len(trainable)} and {len(heldout)} from {n_records} records.")
+    swaps = _swaps(fmt, heldout)
+    held_base, _, _ = s.evaluate(heldout)
+    return _Base(plan, train, trainable, heldout, swaps, sum(1 for _, e in formatted if e is None), ref_base,
+                 held_base)
 
-        eval_t0 = time.perf_counter()
-        held_adapter, held_per, final_per = evaluate(causal, heldout, pad_id, device, bf16, eval_bs, tick=gov.tick)
-        ref_adapter, _, _ = evaluate(causal, refs, pad_id, device, bf16, eval_bs, tick=gov.tick)
-        # The first window's batches again, after training: the same examples on both sides of the drop, so
-        # the check is not at the mercy of which examples the last batches happened to draw.
-        first_after = evaluate(causal, [e for b in first_batches for e in b], pad_id, device, bf16, eval_bs,
-                               tick=gov.tick)[0] if first_batches else float("nan")
-        swap_stats = _swap_losses(causal, swaps, final_per, pad_id, device, bf16, eval_bs, tick=gov.tick)
-        eval_s += time.perf_counter() - eval_t0
 
-    pairs = [(x, n) for x, n in zip(losses, first_tokens) if math.isfinite(x) and n]
+def _train(s: _Session, base: _Base) -> _Curve:
+    """The planned steps (fewer if the time budget runs out), revising the cached speed when it was far off."""
+    import torch
+    from tqdm.auto import tqdm
+
+    cfg, plan = s.cfg, base.plan
+    params = [p for p in s.pmodel.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
+    curve = _Curve([], max(1, min(cfg.loss_window, plan.steps // 3)), [], [], 0, 0, False, 0.0)
+    epoch_rng = random.Random(cfg.seed + 1)
+    queue: list[list[Example]] = []
+    train_t0 = time.perf_counter()
+    bar = tqdm(total=plan.steps, desc="smoke-train", unit="step", disable=not s.progress, leave=False)
+    for step in range(plan.steps):
+        if time.perf_counter() - s.t0 >= cfg.time_budget_s:
+            curve.stopped_early = True
+            break
+        if not queue:
+            queue = batches(base.trainable, cfg.batch_size, epoch_rng)
+        batch = queue.pop(0)
+        s.causal.train()
+        value, supervised, seen = _train_step(s.causal, batch, s.pad_id, s.device, s.bf16, cfg.micro_batch_tokens)
+        bad = not math.isfinite(value)
+        if not bad:
+            norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
+            bad = not math.isfinite(norm)
+        if bad:
+            curve.nonfinite += 1
+        else:
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+        curve.losses.append(value)
+        if step < curve.window:
+            curve.first_batches.append(batch)
+            curve.first_tokens.append(supervised)
+        curve.tokens += seen
+        s.gov.tick()
+        bar.set_postfix(step=step + 1, loss=f"{value:.3f}", refresh=False)
+        bar.update(1)
+    bar.close()
+    curve.seconds = time.perf_counter() - train_t0
+    if plan.key and curve.losses:
+        plan_mod.revise(plan.key, plan.forward_tokens_per_s, curve.tokens, curve.seconds)
+    return curve
+
+
+def _measure_adapter(s: _Session, base: _Base, curve: _Curve, refs: list[Example]) -> dict[str, Any]:
+    """The trained adapter on the held-out and reference examples, the first window's batches again, and the
+    held-out replies after another example's prompt."""
+    held_adapter, held_per, final_per = s.evaluate(base.heldout)
+    ref_adapter, _, _ = s.evaluate(refs)
+    # The first window's batches again, after training: the same examples on both sides of the drop, so
+    # the check is not at the mercy of which examples the last batches happened to draw.
+    first = [e for b in curve.first_batches for e in b]
+    first_after = s.evaluate(first)[0] if curve.first_batches else float("nan")
+    t = time.perf_counter()
+    swap_stats = _swap_losses(s.causal, base.swaps, final_per, s.pad_id, s.device, s.bf16, s.eval_bs,
+                              tick=s.gov.tick)
+    s.eval_s += time.perf_counter() - t
+    return {"heldout_loss": held_adapter, "heldout_per": held_per, "reference_loss": ref_adapter,
+            "first_after": first_after, "swaps": swap_stats}
+
+
+def _judge(s: _Session, base: _Base, curve: _Curve, adapter: dict[str, Any], n_records: int,
+           load_s: float) -> tuple[dict[str, float | int], dict[str, Any]]:
+    """The measurements as stats (the smoke gates read them) and details for the report."""
+    cfg, train, losses = s.cfg, base.train, curve.losses
+    empty = sum(1 for e in train if e.content_tokens == 0)
+    truncated_to_zero = sum(1 for e in train if e.content_tokens > 0 and e.content_tokens_kept == 0)
+    covered = sum(1 for e in train if e.content_tokens_kept > 0)
+    # Classification labels repeat by design (label balance is a gate of its own): only free-form outputs count.
+    outputs = Counter(e.target.strip() for e in train if e.kind != "classification")
+    top_output = {"top_output_share": outputs.most_common(1)[0][1] / sum(outputs.values())} if outputs else {}
+    pairs = [(x, n) for x, n in zip(losses, curve.first_tokens) if math.isfinite(x) and n]
     first = sum(x * n for x, n in pairs) / sum(n for _, n in pairs) if pairs else float("nan")
-    tail = [x for x in losses[-window:] if math.isfinite(x)]
+    tail = [x for x in losses[-curve.window:] if math.isfinite(x)]
     last = sum(tail) / len(tail) if tail else float("nan")
     steps = len(losses)
     stats: dict[str, float | int] = {
-        "records_in": len(records),
-        "examples_train": len(trainable),
+        "records_in": n_records,
+        "examples_train": len(base.trainable),
         "examples_formatted": len(train),
-        "examples_heldout": len(heldout),
-        "examples_undesirable_skipped": skipped_undesirable,
+        "examples_heldout": len(base.heldout),
+        "examples_undesirable_skipped": base.skipped_undesirable,
         "examples_empty_target": empty,
         "examples_truncated_to_zero": truncated_to_zero,
         "supervised_token_coverage": covered / len(train) if train else 0.0,
         "supervised_token_share": (sum(e.supervised for e in train) / max(1, sum(len(e.input_ids) for e in train))),
         **top_output,
-        **plan.stats(),
-        "nonfinite": nonfinite,
+        **base.plan.stats(),
+        "nonfinite": curve.nonfinite,
         "steps": steps,
-        "stopped_early": int(stopped_early),
-        "loss_window": len(first_batches),
+        "stopped_early": int(curve.stopped_early),
+        "loss_window": len(curve.first_batches),
         "loss_first_window": first,
-        "loss_first_window_after": first_after,
+        "loss_first_window_after": adapter["first_after"],
         "loss_last_window": last,
-        "loss_drop_share": _share(first, first_after),
-        "heldout_loss_base": held_base,
-        "heldout_loss_adapter": held_adapter,
-        "heldout_improvement_share": _share(held_base, held_adapter),
-        "reference_loss_base": ref_base,
-        "reference_loss_adapter": ref_adapter,
-        "forgetting_rise_share": -_share(ref_base, ref_adapter),
-        **swap_stats,
-        "tokens_trained": tokens,
-        "seconds_per_step": train_s / steps if steps else 0.0,
-        "train_seconds": train_s,
-        "eval_seconds": eval_s,
+        "loss_drop_share": _share(first, adapter["first_after"]),
+        "heldout_loss_base": base.heldout_loss,
+        "heldout_loss_adapter": adapter["heldout_loss"],
+        "heldout_improvement_share": _share(base.heldout_loss, adapter["heldout_loss"]),
+        "reference_loss_base": base.reference_loss,
+        "reference_loss_adapter": adapter["reference_loss"],
+        "forgetting_rise_share": -_share(base.reference_loss, adapter["reference_loss"]),
+        **adapter["swaps"],
+        "tokens_trained": curve.tokens,
+        "seconds_per_step": curve.seconds / steps if steps else 0.0,
+        "train_seconds": curve.seconds,
+        "eval_seconds": s.eval_s,
         "load_seconds": load_s,
         "seconds": 0.0,
-        "bf16": int(bf16),
-        "cuda": int(device == "cuda"),
+        "bf16": int(s.bf16),
+        "cuda": int(s.device == "cuda"),
     }
     details: dict[str, Any] = {
         "loss_curve": losses,
-        "model": label,
-        "device": device,
-        "precision": "bf16 autocast" if bf16 else "fp32",
-        "stopped_early": (f"stopped after {steps} of {plan.steps} steps: time budget of {cfg.time_budget_s:g} s "
-                          f"reached" if stopped_early else None),
-        "heldout_per_example": [{"id": e.record_id, "loss": s / c if c else None} for e, (s, c) in
-                                zip(heldout, held_per)],
+        "model": s.label,
+        "device": s.device,
+        "precision": "bf16 autocast" if s.bf16 else "fp32",
+        "stopped_early": (f"stopped after {steps} of {base.plan.steps} steps: time budget of "
+                          f"{cfg.time_budget_s:g} s reached" if curve.stopped_early else None),
+        "heldout_per_example": [{"id": e.record_id, "loss": sc / c if c else None} for e, (sc, c) in
+                                zip(base.heldout, adapter["heldout_per"])],
     }
-    if out_dir is not None:
-        _save_adapter(pmodel, out_dir, cfg.model)
-    stats["seconds"] = time.perf_counter() - t0
     return stats, details
 
 
