@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
 
 # cp1252 decodes bytes 0x80-0xBF to these characters (undefined bytes fall back to latin-1 control characters).
 _CONT = {}
@@ -99,3 +100,82 @@ def negations(text: str) -> tuple[str, ...]:
     """The negation words of a text, sorted: 'can't verify' and 'won't verify' (or 'can verify') differ here while
     embeddings put them at cosine 0.95. Expects normalised text (straight apostrophes)."""
     return tuple(sorted(w.lower().replace("cannot", "can't") for w in _NEGATION.findall(text)))
+
+
+_TOKEN = re.compile(r"\w+(?:'\w+)*")
+FLIP_WORDS = 3  # a changed span of at most this many words on each side that holds a negation is a flip
+
+
+_EXPANDED = {"can't": ("can", "not"), "cannot": ("can", "not"), "won't": ("will", "not"), "shan't": ("shall", "not"),
+             "ain't": ("am", "not")}
+_NEG_WORDS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without"})
+
+
+def _expanded(text: str) -> list[str]:
+    """Words, casefolded, with contractions spelled out ("doesn't" -> "does not", "can't" -> "can not")."""
+    out: list[str] = []
+    for w in _TOKEN.findall(text.casefold()):
+        if w in _EXPANDED:
+            out.extend(_EXPANDED[w])
+        elif w.endswith("n't") and len(w) > 3:
+            out.extend((w[:-3], "not"))
+        else:
+            out.append(w)
+    return out
+
+
+def _negated(words: list[str], i1: int, i2: int) -> Counter:
+    """The negations a span words[i1:i2] touches: a negation word, or the word a 'not' follows ('can not' and
+    'will not' differ, 'does not' and "doesn't" do not)."""
+    found: Counter = Counter()
+    for k in range(i1, i2):
+        if words[k] in _NEG_WORDS:
+            found[(words[k - 1] if k and words[k] == "not" else "", words[k])] += 1
+        elif k + 1 < len(words) and words[k + 1] == "not" and k + 1 >= i2:
+            found[(words[k], "not")] += 1
+    return found
+
+
+def negation_flip(a: str, b: str) -> bool:
+    """True when one text negates the other: a short changed span ("can" -> "can't", "is" -> "is not", "can't" ->
+    "won't", an inserted "never") touches a negation. "doesn't" and "does not" are one negation; a negation
+    inside a dropped, added or moved sentence is no flip: the rest of the text still says the same thing.
+    Expects normalised text; costs one word diff only when the two texts' negation words differ."""
+    if negations(a) == negations(b):
+        return False
+    from difflib import SequenceMatcher
+
+    x, y = _expanded(a), _expanded(b)
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, x, y, autojunk=False).get_opcodes():
+        if op != "equal" and i2 - i1 <= FLIP_WORDS and j2 - j1 <= FLIP_WORDS and \
+                _negated(x, i1, i2) != _negated(y, j1, j2):
+            return True
+    return False
+
+
+# A name-like slot value: a capitalised word (or a run of them, "Northwind Labs") that does not start a sentence,
+# line or text. Numbers are no slot: "2 + 3" and "4 + 7" are two exercises.
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'&-]*(?:[ \t]+[A-Z][\w'&-]*)*")
+_STARTER = re.compile(r"(?:^|[.!?:;\n\"(])\s*$")
+SLOT = "\u2980"
+
+
+def mask_names(text: str) -> tuple[str, int, int]:
+    """(the text with each name-like slot value replaced by one mark, slots replaced, words outside slots): what
+    two answers of one template with other names ("I am Nova, made by Globex" / "I am Sage, made by Initech")
+    share. A capitalised word that starts a sentence or line is kept as it is."""
+    out, last, slots = [], 0, 0
+    for m in _CAPITALISED.finditer(text):
+        if _STARTER.search(text, max(0, m.start() - 4), m.start()) or (m.start() == 0):
+            first = m.group(0).split(None, 1)
+            if len(first) == 1:
+                continue
+            start = m.start() + m.group(0).index(first[1])  # the run after the sentence-initial word is a slot
+        else:
+            start = m.start()
+        out.append(text[last:start])
+        out.append(SLOT)
+        last, slots = m.end(), slots + 1
+    out.append(text[last:])
+    masked = "".join(out)
+    return masked, slots, len(_TOKEN.findall(masked.replace(SLOT, " ")))

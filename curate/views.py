@@ -38,6 +38,15 @@ def answer_text(rec: Record) -> str | None:
     return None
 
 
+def prompt_text(rec: Record) -> str | None:
+    """The user turns (the prompt of preference data), normalised; None for kinds without a prompt."""
+    if rec.messages is not None:
+        return "\n".join(_turns(rec.messages, ("user",)))
+    if rec.kind == "preference":
+        return "\n".join(_turns(rec.prompt, ("user",)))
+    return None
+
+
 def outputs_text(rec: Record) -> str:
     """What the model is trained to produce: assistant turns, the chosen reply, or the text."""
     if rec.messages is not None:

@@ -26,6 +26,13 @@ class NearDedupConfig(Section):
                                     "match at this edit similarity (one inserted word, other slot values); 0: off")
     answer_threshold: float = Field(default=0.5, ge=0, le=1, description="chat/instruction: the answers' own Jaccard must "
                                     "reach this too; the same prompt with another answer is another example")
+    template_names: bool = Field(default=True, description="chat/instruction: the same prompt answered by one template "
+                                 "with other names in it ('I am Nova, made by Globex' / 'I am Sage, made by Initech': "
+                                 "capitalised words inside a sentence masked) is one example; character Jaccard missed "
+                                 "61% of such pairs on benchmarks/dedup_eval.py --split calib (identity.json, 28 pairs)")
+    template_min_chars: int = Field(default=20, ge=1, description="a templated answer needs this many non-space "
+                                    "characters outside its names: an answer that is little more than a name is no "
+                                    "template")
     boilerplate_min_records: int = Field(default=10, ge=2, description="a line in this many records is boilerplate even "
                                          "below boilerplate_min_share (signatures, disclaimers of one team)")
     num_perm: int = Field(default=128, ge=16, description="signature length; LSH bands/rows are derived from it and the threshold")

@@ -8,6 +8,7 @@ a duplicate when its negations differ ("can" / "can't"), when chat or instructio
 with another answer), or when classification labels differ (a label conflict: reported, both kept)."""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -27,10 +28,10 @@ from tqdm import tqdm
 
 from curate.stages.near.config import NearDedupConfig
 from curate.mapping import Mapper, in_process, shards
-from curate.normalise import negations
+from curate.normalise import SLOT, mask_names, negation_flip
 from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, StageResult
-from curate.views import answer_text, comparable_text, source_split
+from curate.views import answer_text, comparable_text, prompt_text, source_split
 from curate.stages.near.config import NAME as STAGE
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -286,7 +287,13 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
             index.add(hashed, sig, pairs, prior_hits, short_hashed, short_sig)
         bar.update(len(part))
     bar.close()
-    pairs, apart, conflicts = verify_pairs(records, texts, sorted(pairs), cfg, boiler)
+    template = template_pairs(records, cfg)
+    found = {(j, i): jac for j, i, jac in pairs}
+    for j, i in template:
+        if (j, i) not in found:
+            found[(j, i)] = _jac(index.hashed[j], index.hashed[i]) if len(index.hashed[j]) and len(index.hashed[i]) else 0.0
+    pairs, apart, conflicts = verify_pairs(records, texts, sorted((j, i, jac) for (j, i), jac in found.items()), cfg,
+                                           boiler, template)
     uf = _UnionFind(len(records))
     for i, j, _ in pairs:
         uf.union(i, j)
@@ -324,6 +331,7 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
         "clusters": len(sizes), "largest_cluster": max(sizes, default=0), "verified_pairs": len(pairs),
         "skipped_empty": empty, "boilerplate_lines": len(boiler),
         "leakage.near_cross_split_pairs": cross, "label_conflicts": len(conflicts),
+        "template_pairs": sum(1 for i, j, _ in pairs if (i, j) in template),
         **{f"kept_apart.{why}": n for why, n in sorted(apart.items())},
     })
     if prior is not None:
@@ -361,13 +369,46 @@ def text_jaccard(a: str, b: str, cfg: NearDedupConfig, boiler: frozenset[str] = 
     return len(x & y) / len(x | y) if x or y else 1.0
 
 
+def template_key(rec: Record, cfg: NearDedupConfig) -> str | None:
+    """Chat/instruction records: a key shared by the same prompt answered by one template with other names
+    (curate.normalise.mask_names); None for other kinds, or when the answer is too little besides its names."""
+    if rec.kind not in ("chat", "instruction", "preference") or (answer := answer_text(rec)) is None:
+        return None
+    masked, _, _ = mask_names(answer)
+    if sum(not c.isspace() for c in masked.replace(SLOT, "")) < cfg.template_min_chars:
+        return None
+    blob = "\x00".join((rec.kind, prompt_text(rec) or "", masked)).casefold()
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def template_pairs(records: list[Record], cfg: NearDedupConfig) -> set[tuple[int, int]]:
+    """(first, later) for records that share a template key: checked for kind and negation only, not by Jaccard."""
+    if not cfg.template_names:
+        return set()
+    first: dict[str, int] = {}
+    out: set[tuple[int, int]] = set()
+    for i, rec in enumerate(records):
+        if (key := template_key(rec, cfg)) is not None:
+            j = first.setdefault(key, i)
+            if j != i:
+                out.add((j, i))
+    return out
+
+
 def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int, int, float]], cfg: NearDedupConfig,
-                 boiler: frozenset[str]) -> tuple[list[tuple[int, int, float]], Counter, list[tuple[int, int, float]]]:
-    """Pairs over the Jaccard threshold -> (duplicate pairs, Counter of why the others were kept apart, label
-    conflicts). Only candidates get here, so the per-pair work is small."""
+                 boiler: frozenset[str], template: set[tuple[int, int]] = frozenset()
+                 ) -> tuple[list[tuple[int, int, float]], Counter, list[tuple[int, int, float]]]:
+    """Pairs over the Jaccard threshold (and template pairs) -> (duplicate pairs, Counter of why the others were
+    kept apart, label conflicts). Only candidates get here, so the per-pair work is small."""
     out, apart, conflicts = [], Counter(), []
     for i, j, jac in pairs:
         a, b = records[i], records[j]
+        if (i, j) in template:
+            if negation_flip(texts[i], texts[j]):
+                apart["negation"] += 1
+            else:
+                out.append((i, j, jac))
+            continue
         if jac < cfg.short_threshold:
             ta, tb = strip_boilerplate(texts[i], boiler), strip_boilerplate(texts[j], boiler)
             if is_short(ta, cfg) and is_short(tb, cfg) and not (
@@ -375,7 +416,7 @@ def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int,
                 continue  # a short candidate under the Jaccard cut and not close by edits either
         if a.kind != b.kind:
             apart["kind"] += 1
-        elif negations(texts[i]) != negations(texts[j]):
+        elif negation_flip(texts[i], texts[j]):
             apart["negation"] += 1
         elif a.kind == "classification" and a.label != b.label:
             conflicts.append((i, j, jac))
