@@ -5,7 +5,8 @@ recognizer registry), recognizers (EU identifiers, addresses, phones: what Presi
 (person names by context and shape, and the word lists behind them), context (context words per
 language), resolve (false positives, thresholds, overlaps), operators (placeholder / pseudonym / mask, subject
 hashes), residual (the independent check of the published text: plain shapes, imports nothing from the scrubber),
-stage (batching, workers, stats).
+fields (a record's text fields and back), scrubber (one process's detection and replacement), stage (chunks,
+workers, the outcome cache, stats).
 """
 from __future__ import annotations
 
