@@ -12,6 +12,8 @@ with one word replaced: Jaccard of 5-word shingles 0.83-0.97).
 docs/s is by wall clock and per CPU-second of the timed part (= per core; steadier under other load).
 --baseline DIR runs the `near` and `semantic` cases a second time with DIR first on PYTHONPATH (a folder holding an
 older `curate/`, e.g. `git archive <commit> curate | tar -x -C DIR`), so a change's throughput is compared in one run.
+  near-chat    dedup_near on 10x --embed-n support chats (the same generator): the chat/instruction checks'
+               cost (answers, templates, negations)
   semantic     dedup_semantic on the ~1,000 support chats (embeddings from a warm cache: the stage's own work)
 Run:  .venv/bin/python benchmarks/dedup.py     (about 10 minutes on 2 cores; --help for options; exit code 0)
 """
@@ -87,6 +89,17 @@ def measure(job: dict) -> dict:
         removed = {index[r.id] for r in dedup_near(records, cfg).rejected}
         out.update(wall=time.perf_counter() - w0, cpu=usage()[0] - c0, docs=len(records), removed=len(removed),
                    planted=sum(planted), planted_found=sum(1 for i in removed if planted[i]))
+    elif kind == "near-chat":
+        import random
+        sys.path.insert(0, str(Path(__file__).parent))
+        from ingest import chat_line
+        from curate.stages.ingest.folder import ingest
+        with tempfile.TemporaryDirectory() as tmp:
+            (path := Path(tmp) / "chats.jsonl").write_text("".join(chat_line(random.Random(i)) for i in range(n)))
+            records = ingest(path, Config(), progress=False).kept
+        w0, c0 = time.perf_counter(), usage()[0]
+        res = dedup_near(records, cfg)
+        out.update(wall=time.perf_counter() - w0, cpu=usage()[0] - c0, docs=len(records), removed=len(res.rejected))
     elif kind == "semantic":
         import random
         sys.path.insert(0, str(Path(__file__).parent))
@@ -192,7 +205,8 @@ def baseline_section(sizes: list[int], embed_n: int, baseline: str) -> None:
     """The same `near` (and `semantic`) jobs with this tree and with the baseline tree, alternated."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = [("near", n) for n in sizes if n <= 100_000] + ([("semantic", embed_n)] if embed_n else [])
+        jobs = [("near", n) for n in sizes if n <= 100_000] + (
+            [("near-chat", 10 * embed_n), ("semantic", embed_n)] if embed_n else [])
         for kind, n in jobs:
             for label, env in (("this tree", {}), ("baseline", {"PYTHONPATH": baseline})):
                 r = run_child({"kind": kind, "n": n}, {"CURATE_CACHE_DIR": tmp, **env})

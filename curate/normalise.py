@@ -136,12 +136,13 @@ def _negated(words: list[str], i1: int, i2: int) -> Counter:
     return found
 
 
-def negation_flip(a: str, b: str) -> bool:
+def negation_flip(a: str, b: str, na: tuple[str, ...] | None = None, nb: tuple[str, ...] | None = None) -> bool:
     """True when one text negates the other: a short changed span ("can" -> "can't", "is" -> "is not", "can't" ->
     "won't", an inserted "never") touches a negation. "doesn't" and "does not" are one negation; a negation
     inside a dropped, added or moved sentence is no flip: the rest of the text still says the same thing.
-    Expects normalised text; costs one word diff only when the two texts' negation words differ."""
-    if negations(a) == negations(b):
+    Expects normalised text; costs one word diff only when the two texts' negation words differ (na, nb: their
+    negations() when the caller has them)."""
+    if (negations(a) if na is None else na) == (negations(b) if nb is None else nb):
         return False
     from difflib import SequenceMatcher
 
@@ -156,26 +157,28 @@ def negation_flip(a: str, b: str) -> bool:
 # A name-like slot value: a capitalised word (or a run of them, "Northwind Labs") that does not start a sentence,
 # line or text. Numbers are no slot: "2 + 3" and "4 + 7" are two exercises.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'&-]*(?:[ \t]+[A-Z][\w'&-]*)*")
-_STARTER = re.compile(r"(?:^|[.!?:;\n\"(])\s*$")
+_STARTERS = frozenset('.!?:;\n"(')
 SLOT = "\u2980"
 
 
-def mask_names(text: str) -> tuple[str, int, int]:
-    """(the text with each name-like slot value replaced by one mark, slots replaced, words outside slots): what
-    two answers of one template with other names ("I am Nova, made by Globex" / "I am Sage, made by Initech")
-    share. A capitalised word that starts a sentence or line is kept as it is."""
+def mask_names(text: str) -> tuple[str, int]:
+    """(the text with each name-like slot value replaced by one mark, slots replaced): what two answers of one
+    template with other names ("I am Nova, made by Globex" / "I am Sage, made by Initech") share. A capitalised
+    word that starts a sentence or line is kept as it is."""
     out, last, slots = [], 0, 0
     for m in _CAPITALISED.finditer(text):
-        if _STARTER.search(text, max(0, m.start() - 4), m.start()) or (m.start() == 0):
-            first = m.group(0).split(None, 1)
-            if len(first) == 1:
+        start = k = m.start()
+        while k and text[k - 1] in " \t":
+            k -= 1
+        if not k or text[k - 1] in _STARTERS:
+            rest = m.group(0).split(None, 1)
+            if len(rest) == 1:
                 continue
-            start = m.start() + m.group(0).index(first[1])  # the run after the sentence-initial word is a slot
-        else:
-            start = m.start()
+            start += m.group(0).index(rest[1])  # the run after the sentence-initial word is a slot
         out.append(text[last:start])
         out.append(SLOT)
         last, slots = m.end(), slots + 1
+    if not slots:
+        return text, 0
     out.append(text[last:])
-    masked = "".join(out)
-    return masked, slots, len(_TOKEN.findall(masked.replace(SLOT, " ")))
+    return "".join(out), slots

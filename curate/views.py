@@ -27,6 +27,17 @@ def comparable_text(rec: Record) -> str:
     return normalise_text(rec.text or "")
 
 
+def comparable_parts(rec: Record) -> tuple[str, str | None, str | None]:
+    """(comparable_text, prompt_text, answer_text) with each turn normalised once (chat/instruction records);
+    other kinds: the three views as they are."""
+    if rec.messages is None:
+        return comparable_text(rec), prompt_text(rec), answer_text(rec)
+    turns = [(m.role, t) for m in rec.messages if m.role in ("user", "assistant") and m.content
+             and (t := normalise_text(m.content))]
+    return ("\n".join(t for _, t in turns), "\n".join(t for r, t in turns if r == "user"),
+            "\n".join(t for r, t in turns if r == "assistant"))
+
+
 def answer_text(rec: Record) -> str | None:
     """What defines a chat or instruction example besides its prompt: the assistant turns (the chosen reply for
     preference data), normalised; None for kinds without answers. Two records with the same prompt and different

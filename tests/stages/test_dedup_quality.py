@@ -18,6 +18,7 @@ def test_names_are_masked_but_sentence_starts_are_not():
     assert mask_names("Hello. The cat sat.")[1] == 0  # sentence-initial capitals are no slot
     assert mask_names("您好,我是 Nova,一个由 Globex 开发的 AI 助手")[1] == 3
     assert mask_names("What is 2 + 3?")[0] != mask_names("What is 4 + 7?")[0]  # numbers are no slot
+    assert mask_names("Hello.  My name is Bob Smith.\nThe End") == ("Hello.  My name is \u2980.\nThe \u2980", 2)
 
 
 def test_same_prompt_same_template_other_names_is_one_example():

@@ -31,7 +31,7 @@ from curate.mapping import Mapper, in_process, shards
 from curate.normalise import SLOT, mask_names, negation_flip
 from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, StageResult
-from curate.views import answer_text, comparable_text, prompt_text, source_split
+from curate.views import answer_text, comparable_parts, comparable_text, source_split
 from curate.stages.near.config import NAME as STAGE
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -271,7 +271,16 @@ def _keep_order(records: list[Record], members: list[int], rule: str) -> list[in
 
 def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = False, mapper: Mapper = in_process,
                prior: PriorSignatures | None = None) -> StageResult:
-    texts = [comparable_text(r) for r in records]
+    texts, prompts = [], []
+    for r in records:
+        text, prompt, _ = comparable_parts(r) if cfg.template_names else (comparable_text(r), None, None)
+        texts.append(text)
+        prompts.append(xxhash.xxh64_intdigest(prompt.encode("utf-8")) if prompt is not None and r.kind in ("chat", "instruction")
+                       else None)
+    shared = Counter(prompts)  # a template pair shares its prompt: only those answers are masked
+    keys = [template_key(r.kind, str(p), answer_text(r), cfg) if p is not None and shared[p] > 1 else None
+            for r, p in zip(records, prompts)]
+    del prompts, shared
     boiler = frozenset(boilerplate_lines(texts, cfg.boilerplate_min_share, min_records=cfg.boilerplate_min_records)
                        ) if cfg.ignore_boilerplate else frozenset()
     index, pairs, prior_hits = _Index(cfg, prior), [], {}
@@ -287,7 +296,7 @@ def dedup_near(records: list[Record], cfg: NearDedupConfig, progress: bool = Fal
             index.add(hashed, sig, pairs, prior_hits, short_hashed, short_sig)
         bar.update(len(part))
     bar.close()
-    template = template_pairs(records, cfg)
+    template = template_pairs(keys)
     found = {(j, i): jac for j, i, jac in pairs}
     for j, i in template:
         if (j, i) not in found:
@@ -369,26 +378,25 @@ def text_jaccard(a: str, b: str, cfg: NearDedupConfig, boiler: frozenset[str] = 
     return len(x & y) / len(x | y) if x or y else 1.0
 
 
-def template_key(rec: Record, cfg: NearDedupConfig) -> str | None:
-    """Chat/instruction records: a key shared by the same prompt answered by one template with other names
-    (curate.normalise.mask_names); None for other kinds, or when the answer is too little besides its names."""
-    if rec.kind not in ("chat", "instruction", "preference") or (answer := answer_text(rec)) is None:
+def template_key(kind: str, prompt: str | None, answer: str | None, cfg: NearDedupConfig) -> str | None:
+    """Chat/instruction records: a key shared by the same prompt (its text or a hash of it) answered by one template
+    with other names (curate.normalise.mask_names); None for other kinds, or when the answer is too little besides
+    its names."""
+    if not cfg.template_names or kind not in ("chat", "instruction") or prompt is None or not answer:
         return None
-    masked, _, _ = mask_names(answer)
-    if sum(not c.isspace() for c in masked.replace(SLOT, "")) < cfg.template_min_chars:
-        return None
-    blob = "\x00".join((rec.kind, prompt_text(rec) or "", masked)).casefold()
+    masked, slots = mask_names(answer)
+    if not slots or len("".join(masked.split())) - slots < cfg.template_min_chars:
+        return None  # no name: an equal answer is an exact or near duplicate anyway
+    blob = "\x00".join((kind, prompt, masked)).casefold()
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def template_pairs(records: list[Record], cfg: NearDedupConfig) -> set[tuple[int, int]]:
+def template_pairs(keys: list[str | None]) -> set[tuple[int, int]]:
     """(first, later) for records that share a template key: checked for kind and negation only, not by Jaccard."""
-    if not cfg.template_names:
-        return set()
     first: dict[str, int] = {}
     out: set[tuple[int, int]] = set()
-    for i, rec in enumerate(records):
-        if (key := template_key(rec, cfg)) is not None:
+    for i, key in enumerate(keys):
+        if key is not None:
             j = first.setdefault(key, i)
             if j != i:
                 out.add((j, i))

@@ -19,7 +19,7 @@ from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.near.minhash import conflict_details, similar
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
-from curate.normalise import negation_flip
+from curate.normalise import negation_flip, negations
 from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, StageResult
 from curate.views import answer_text, comparable_text
@@ -61,7 +61,13 @@ class _SameExample:
 
     def __init__(self, records: list[Record], texts: list[str]):
         self.records, self.texts, self.cfg = records, texts, NearDedupConfig()
+        self._neg: dict[int, tuple[str, ...]] = {}
         self._ans: dict[int, str | None] = {}
+
+    def _negations(self, i: int) -> tuple[str, ...]:
+        if i not in self._neg:
+            self._neg[i] = negations(self.texts[i])
+        return self._neg[i]
 
     def _answer(self, i: int) -> str | None:
         if i not in self._ans:
@@ -71,7 +77,7 @@ class _SameExample:
     def apart(self, i: int, j: int, answer_threshold: float) -> str | None:
         if self.records[i].kind != self.records[j].kind:
             return "kind"
-        if negation_flip(self.texts[i], self.texts[j]):
+        if negation_flip(self.texts[i], self.texts[j], self._negations(i), self._negations(j)):
             return "negation"
         a, b = self._answer(i), self._answer(j)
         if a and b and a != b and not similar(a, b, self.cfg, answer_threshold):
