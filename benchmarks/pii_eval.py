@@ -69,7 +69,10 @@ def load(name: str) -> tuple[list[str], list[list[tuple[int, int, str]]], int]:
 
 def predict_curate(texts: list[str], **settings):
     from curate.stages.pii import PiiConfig
-    from curate.stages.pii.stage import scrubber
+    try:  # the stage's split into scrubber.py / stage.py
+        from curate.stages.pii.scrubber import scrubber
+    except ImportError:
+        from curate.stages.pii.stage import scrubber
 
     sc = scrubber(PiiConfig(**settings))
     t = time.perf_counter()
@@ -171,7 +174,10 @@ def _name_counts(texts, tokens, detected, keep) -> tuple[int, int, int, int]:
 
 def names_report(split: bool = False) -> dict[str, tuple[float, float]]:
     from curate.stages.pii import PiiConfig
-    from curate.stages.pii.stage import scrubber
+    try:  # the stage's split into scrubber.py / stage.py
+        from curate.stages.pii.scrubber import scrubber
+    except ImportError:
+        from curate.stages.pii.stage import scrubber
 
     sc = scrubber(PiiConfig())
     out = {}

@@ -101,14 +101,15 @@ class NameContextRecognizer(PatternRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
         out = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        role = _role_pattern(self.supported_language)
-        if role is not None and "PERSON" in entities:
-            for m in role.finditer(text):
-                end = _role_name_end(text, m.start(1), self.supported_language)
-                if end:
-                    out.append(RecognizerResult("PERSON", m.start(1), end, 0.6, recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+        lang = self.supported_language
+        if lang in ROLES and "PERSON" in entities:
+            for m in _BEFORE_CAPITAL.finditer(text):  # a word before a capitalised one: is it a role noun?
+                if role_word(m.group(1), lang):
+                    end = _role_name_end(text, m.end(), lang)
+                    if end:
+                        out.append(RecognizerResult("PERSON", m.end(), end, 0.6, recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return out
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
@@ -118,19 +119,9 @@ class NameContextRecognizer(PatternRecognizer):
         return True if name_like(first) else None  # a greeting alone is weak evidence; a name-like word is not
 
 
-@functools.cache
-def _role_pattern(lang: str):
-    if lang not in ROLES:
-        return None
-    # German nouns are capitalised; a compound's head is not ("US-Präsident", "Journalistenkollegen"). Inflected
-    # forms: -s/-es/-n/-en/-e (Trainers, Präsidenten, Kollegen). Other languages: the role word in lower case,
-    # or capitalised at a sentence start, alone ("el entrenador Hong", not a compound).
-    roles = ROLES[lang]
-    if lang in ("de", "nl"):
-        head = rf"(?<![\w'’-])(?:[{UPPER}][\w-]*?(?:{roles})|(?i:{roles}))(?:s|es|n|en|e)?"
-    else:
-        head = rf"(?<![\w'’-])(?i:{roles})"
-    return re.compile(rf"{head}\s+([{UPPER}])")
+# a word, then spaces, then a capitalised word: the candidates for 'role noun + name' (one regex pass; the word
+# is then looked up, which is faster than a pattern with every role noun of the language)
+_BEFORE_CAPITAL = re.compile(rf"(?<![\w'’-])([^\W\d_][\w'’-]*)[ \t]+(?=[{UPPER}])")
 
 
 @functools.cache
@@ -140,9 +131,10 @@ def _role_word_pattern(lang: str):
     return re.compile(rf"{prefix}(?:{roles})(?:s|es|n|en|e)?", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def role_word(word: str, lang: str) -> bool:
     """'Trainer', 'US-Präsidenten', 'Journalistenkollegen': a role noun of the language, alone or as a compound's
-    head, inflected."""
+    head, inflected (German and Dutch nouns are capitalised or compounded; elsewhere the word itself, any case)."""
     return lang in ROLES and _role_word_pattern(lang).fullmatch(word.strip(".,;:")) is not None
 
 
@@ -244,7 +236,8 @@ class NameShapeRecognizer(LocalRecognizer):
                         and _more_pair(w, w, self.supported_language) and not (
                             self.supported_language == "de" and dictionary_word(w)):
                     out.append(self._result(a, b, 0.5))  # 'Ziya', 'Suat': outside English, where NER is borrowed
-                if i + 1 < len(toks) and toks[i + 1][2] != "I" and self.REGNAL.fullmatch(toks[i + 1][2]) and \
+                if i + 1 < len(toks) and toks[i + 1][2][0] in "IVX" and toks[i + 1][2] != "I" \
+                        and self.REGNAL.fullmatch(toks[i + 1][2]) and \
                         text[b:toks[i + 1][0]] == " " and (w in given or name_like(w)) and w not in place_names() \
                         and not role_word(w, self.supported_language) and not (
                             self.supported_language == "de" and german_noun(w) and w not in given):
@@ -280,11 +273,18 @@ class NameShapeRecognizer(LocalRecognizer):
         return EntityRecognizer.remove_duplicates(out)
 
 
+@functools.cache
+def _all_more() -> tuple[frozenset[str], frozenset[str]]:
+    """(every given name, every name) of both lists."""
+    given = given_names() | more_names()[0]
+    return given, given | last_names() | more_names()[1]
+
+
 def _more_pair(w: str, last: str, lang: str) -> bool:
     """Two words of one name when one of them is only in the longer lists: neither an everyday word (a frequent
     English word, a stop word, a German noun that is no name), nor a role, nor a place."""
-    given, family = given_names() | more_names()[0], last_names() | more_names()[1]
-    for word, names in ((w, given), (last, family | given)):
+    given, either = _all_more()
+    for word, names in ((w, given), (last, either)):
         if word not in names and not name_like(word):
             return False
         if english_frequency(word) >= FREQUENT or word.casefold() in common_words() or word in place_names() \
@@ -396,7 +396,7 @@ _DE_ENDINGS = ("", "s", "es", "n", "en", "e", "er", "ern", "nen")  # inflection:
 _DE_LINKS = ("", "s", "es", "n", "en", "e", "er")  # between the parts of a compound: Staat-s-präsident
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1 << 17)
 def german_noun(word: str) -> bool:
     """A German word however inflected or compounded ('Staatspräsidenten', 'Knieverletzung', 'Startelf-Debüt'):
     German capitalises every noun, and its compounds are in no dictionary. The head (at least 4 letters) and the
