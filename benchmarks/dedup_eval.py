@@ -612,8 +612,13 @@ CALIBRATION = {  # one parameter at a time around the defaults
     "near_dedup.answer_threshold": [0.3, 0.5, 0.6, 0.7, 0.8],
     "near_dedup.short_edit_ratio": [0, 0.8, 0.85, 0.9],
     "near_dedup.boilerplate_min_records": [3, 5, 10, 20],
-    "semantic_dedup.eps": [0.02, 0.05, 0.08, 0.1, 0.15],
+    "near_dedup.template_names": ["false", "true"],
+    "near_dedup.numbers": ["false", "true"],
+    "semantic_dedup.eps": [0.05, 0.08, 0.1, 0.12, 0.15],
+    "semantic_dedup.short_eps": [0.04, 0.06, 0.08, 0.1, 0.12],
+    "semantic_dedup.short_words": [0, 10, 20, 40],
     "semantic_dedup.answer_threshold": [0.3, 0.5, 0.7],
+    "semantic_dedup.numbers": ["false", "true"],
 }
 
 

@@ -154,6 +154,26 @@ def negation_flip(a: str, b: str, na: tuple[str, ...] | None = None, nb: tuple[s
     return False
 
 
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def number_flip(a: str, b: str) -> bool:
+    """True when one text is the other with other numbers: a short changed span replaces a number by another
+    ("fell 24.44 points" / "fell 25.36 points", "2 + 3" / "4 + 7"): another price, date, count or exercise. A
+    number in a dropped, added or moved sentence is no flip."""
+    x, y = _NUMBER.findall(a), _NUMBER.findall(b)
+    if sorted(x) == sorted(y) or not x or not y:
+        return False
+    from difflib import SequenceMatcher
+
+    u, v = _TOKEN.findall(a.casefold()), _TOKEN.findall(b.casefold())
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, u, v, autojunk=False).get_opcodes():
+        if op == "replace" and i2 - i1 <= FLIP_WORDS and j2 - j1 <= FLIP_WORDS and \
+                any(w[:1].isdigit() for w in u[i1:i2]) and any(w[:1].isdigit() for w in v[j1:j2]):
+            return True
+    return False
+
+
 # A name-like slot value: a capitalised word (or a run of them, "Northwind Labs") that does not start a sentence,
 # line or text. Numbers are no slot: "2 + 3" and "4 + 7" are two exercises.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'&-]*(?:[ \t]+[A-Z][\w'&-]*)*")

@@ -60,3 +60,19 @@ def test_answer_with_a_dropped_negated_sentence_is_still_a_duplicate():
                              "memorable moment in my life. ", "")
     result = dedup_near([chat(prompt, answer, 1), chat(prompt, shorter, 2)], NearDedupConfig())
     assert [r.provenance.locator for r in result.rejected] == ["line 2"]
+
+
+def test_other_numbers_in_place_are_another_example():
+    from curate.normalise import number_flip
+
+    assert number_flip("What is 2 + 3?", "What is 4 + 7?")
+    assert number_flip("The index was off 24.44 points at 1,739.87.", "The index was off 25.36 points at 1,628.26.")
+    assert not number_flip("Shares fell 12 cents to 6.88 as of 3:59 p.m.", "Shares fell 12 cents to 6.88 on the Nasdaq.")
+    assert not number_flip("Sales rose. In 2003 they doubled. Costs fell.", "Sales rose. Costs fell.")
+    base = ("Restart the router, wait {n} minutes, then open the admin page and check that the wireless band is set "
+            "to automatic; if the light still blinks orange, reset it with a pin for ten seconds.")
+    records = [chat("My router blinks orange. What now?", base.format(n=2), 1),
+               chat("My router blinks orange. What now?", base.format(n=5), 2)]
+    result = dedup_near(records, NearDedupConfig())
+    assert result.rejected == [] and result.stats["kept_apart.number"] == 1
+    assert len(dedup_near(records, NearDedupConfig(numbers=False)).rejected) == 1

@@ -26,6 +26,8 @@ class NearDedupConfig(Section):
                                     "match at this edit similarity (one inserted word, other slot values); 0: off")
     answer_threshold: float = Field(default=0.5, ge=0, le=1, description="chat/instruction: the answers' own Jaccard must "
                                     "reach this too; the same prompt with another answer is another example")
+    numbers: bool = Field(default=True, description="a text that is another's with other numbers in place (a short "
+                          "changed span replacing a number: another price, count, date or exercise) is another example")
     template_names: bool = Field(default=True, description="chat/instruction: the same prompt answered by one template "
                                  "with other names in it ('I am Nova, made by Globex' / 'I am Sage, made by Initech': "
                                  "capitalised words inside a sentence masked) is one example; character Jaccard missed "

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from curate.stages.near.config import NearDedupConfig
 from curate.mapping import Mapper, in_process, shards
-from curate.normalise import SLOT, mask_names, negation_flip
+from curate.normalise import SLOT, mask_names, negation_flip, number_flip
 from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, StageResult
 from curate.views import answer_text, comparable_parts, comparable_text, source_split
@@ -426,6 +426,8 @@ def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int,
             apart["kind"] += 1
         elif negation_flip(texts[i], texts[j]):
             apart["negation"] += 1
+        elif cfg.numbers and number_flip(texts[i], texts[j]):
+            apart["number"] += 1
         elif a.kind == "classification" and a.label != b.label:
             conflicts.append((i, j, jac))
         elif (x := answer_text(a)) and (y := answer_text(b)) and not similar(x, y, cfg, cfg.answer_threshold, boiler):

@@ -19,7 +19,7 @@ from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.near.minhash import conflict_details, similar
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
-from curate.normalise import negation_flip, negations
+from curate.normalise import negation_flip, negations, number_flip
 from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, StageResult
 from curate.views import answer_text, comparable_text
@@ -74,15 +74,22 @@ class _SameExample:
             self._ans[i] = answer_text(self.records[i])
         return self._ans[i]
 
-    def apart(self, i: int, j: int, answer_threshold: float) -> str | None:
+    def apart(self, i: int, j: int, answer_threshold: float, numbers: bool = True) -> str | None:
         if self.records[i].kind != self.records[j].kind:
             return "kind"
         if negation_flip(self.texts[i], self.texts[j], self._negations(i), self._negations(j)):
             return "negation"
+        if numbers and number_flip(self.texts[i], self.texts[j]):
+            return "number"
         a, b = self._answer(i), self._answer(j)
         if a and b and a != b and not similar(a, b, self.cfg, answer_threshold):
             return "answer"
         return None
+
+
+def same_eps(text: str, cfg: SemanticDedupConfig) -> float:
+    """The eps a text is matched with: short_eps under short_words words, else eps."""
+    return cfg.short_eps if len(text.split()) < cfg.short_words else cfg.eps
 
 
 def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bool = False,
@@ -94,7 +101,8 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
     earlier: dict[int, tuple[int, float]] = {}
     if prior is not None:
         best, sim = _nearest_prior(vecs, prior)
-        earlier = {live[p]: (int(best[p]), float(sim[p])) for p in range(len(live)) if sim[p] >= 1 - cfg.eps}
+        earlier = {live[p]: (int(best[p]), float(sim[p])) for p in range(len(live))
+                   if sim[p] >= 1 - same_eps(texts[live[p]], cfg)}
     k = cfg.clusters or max(1, round(math.sqrt(len(live) / 2)))
     labels = kmeans_labels(vecs, k, cfg.seed)
     dropped: dict[int, tuple[int, float]] = {}
@@ -102,7 +110,8 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
     conflicts: list[tuple[int, int, float]] = []
     paraphrased: set[int] = set()
     apart: dict[str, int] = {}
-    cut = 1 - max(cfg.eps, cfg.conflict_eps)
+    cut = 1 - max(cfg.eps, cfg.short_eps, cfg.conflict_eps)
+    short = {}  # record -> under short_words, computed for close pairs only
     for c in np.unique(labels):
         members = [int(m) for m in np.flatnonzero(labels == c) if live[int(m)] not in earlier]
         if cfg.keep == "longest":
@@ -118,9 +127,12 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
                     if sim >= 1 - cfg.conflict_eps:
                         conflicts.append((j, i, sim))
                     continue
-                if sim < 1 - cfg.eps:
+                for x in (i, j):
+                    if x not in short:
+                        short[x] = len(texts[x].split()) < cfg.short_words
+                if sim < 1 - (cfg.short_eps if short[i] and short[j] else cfg.eps):
                     continue
-                why = same.apart(i, j, cfg.answer_threshold)
+                why = same.apart(i, j, cfg.answer_threshold, cfg.numbers)
                 if why:
                     apart[why] = apart.get(why, 0) + 1
                 elif records[i].kind == "classification" and cfg.classification == "report":
