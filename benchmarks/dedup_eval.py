@@ -32,6 +32,9 @@ Measured, in one process on the same records
   Printed: per kind, the share of pairs merged (recall for duplicate kinds, false-merge rate for the others),
   pairwise precision / recall / F1 over all labelled pairs, and records lost: removed records whose kept
   representative is not one of their labelled equivalents.
+Calibration: curate's thresholds and rules are chosen on --split calib only (one setting at a time around the
+  defaults, --calibrate); --split test is held out and only reported. The chosen values and the sweep figures are in
+  the config field descriptions (curate/stages/near/config.py, curate/stages/semantic/config.py).
 Run:  .venv/bin/python benchmarks/dedup_eval.py [--split test] [--set near_dedup.threshold=0.7 ...]
       .venv/bin/python benchmarks/dedup_eval.py --split calib --calibrate    (threshold sweeps, curate only)
 First run embeds ~4k texts with MiniLM (a few minutes on 2 cores), later runs read the embedding cache.

@@ -426,12 +426,12 @@ def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int,
             apart["kind"] += 1
         elif negation_flip(texts[i], texts[j]):
             apart["negation"] += 1
-        elif cfg.numbers and number_flip(texts[i], texts[j]):
-            apart["number"] += 1
         elif a.kind == "classification" and a.label != b.label:
             conflicts.append((i, j, jac))
         elif (x := answer_text(a)) and (y := answer_text(b)) and not similar(x, y, cfg, cfg.answer_threshold, boiler):
             apart["answer"] += 1
+        elif cfg.numbers and number_flip(texts[i], texts[j]):
+            apart["number"] += 1
         else:
             out.append((i, j, jac))
     return out, apart, conflicts

@@ -16,7 +16,7 @@ import numpy as np
 
 from curate.stages.near.config import NearDedupConfig
 from curate.stages.semantic.config import SemanticDedupConfig
-from curate.stages.near.minhash import conflict_details, similar
+from curate.stages.near.minhash import conflict_details, edit_similarity, is_short, shingles
 from curate.embeddings import embed
 from curate.mapping import Mapper, in_process
 from curate.normalise import negation_flip, negations, number_flip
@@ -63,6 +63,8 @@ class _SameExample:
         self.records, self.texts, self.cfg = records, texts, NearDedupConfig()
         self._neg: dict[int, tuple[str, ...]] = {}
         self._ans: dict[int, str | None] = {}
+        self._sh: dict[tuple[int, bool], set[bytes]] = {}
+        self._is_short: dict[int, bool] = {}
 
     def _negations(self, i: int) -> tuple[str, ...]:
         if i not in self._neg:
@@ -74,16 +76,37 @@ class _SameExample:
             self._ans[i] = answer_text(self.records[i])
         return self._ans[i]
 
+    def _shingles(self, i: int, short: bool) -> set[bytes]:
+        if (i, short) not in self._sh:
+            self._sh[(i, short)] = shingles(self._ans[i], self.cfg, short=short)
+        return self._sh[(i, short)]
+
+    def _short(self, i: int) -> bool:
+        if i not in self._is_short:
+            self._is_short[i] = is_short(self._ans[i], self.cfg)
+        return self._is_short[i]
+
+    def _answers_similar(self, i: int, j: int, threshold: float) -> bool:
+        """near.minhash.similar() on the two answers, with each answer's shingles computed once."""
+        short = self._short(i) and self._short(j)
+        x, y = self._shingles(i, short), self._shingles(j, short)
+        if (len(x & y) / len(x | y) if x or y else 1.0) >= threshold:
+            return True
+        return bool(self.cfg.short_edit_ratio) and short and \
+            edit_similarity(self._ans[i], self._ans[j]) >= self.cfg.short_edit_ratio
+
     def apart(self, i: int, j: int, answer_threshold: float, numbers: bool = True) -> str | None:
+        """The cheap checks first: kind, answers (shingles cached per record), then the word diffs of negations
+        and numbers."""
         if self.records[i].kind != self.records[j].kind:
             return "kind"
+        a, b = self._answer(i), self._answer(j)
+        if a and b and a != b and not self._answers_similar(i, j, answer_threshold):
+            return "answer"
         if negation_flip(self.texts[i], self.texts[j], self._negations(i), self._negations(j)):
             return "negation"
         if numbers and number_flip(self.texts[i], self.texts[j]):
             return "number"
-        a, b = self._answer(i), self._answer(j)
-        if a and b and a != b and not similar(a, b, self.cfg, answer_threshold):
-            return "answer"
         return None
 
 
