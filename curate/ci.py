@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from curate.gates import GateResult
+from curate.verdict import GateResult
 
 
 def junit_xml(gates: list[GateResult], suite: str = "curate.gates") -> str:

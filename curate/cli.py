@@ -17,7 +17,7 @@ try:
     from curate.config import ConfigError, load_config
     from curate.embeddings import EmbeddingModelUnavailable
     from curate.forget import ForgetError
-    from curate.gates import GateFailed
+    from curate.verdict import GateFailed
     from curate.stages.ingest.folder import InputError
     from curate.output import OutputError
     from curate.stages.validate.schemas import SchemaRefused

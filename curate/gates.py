@@ -3,39 +3,15 @@ understands. Gates read only stats, so the same gates judge `curate run`, `curat
 from __future__ import annotations
 
 import math
-import operator
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
 from curate.config import Config, ConfigError, Gate
-from curate.fmt import number
 from curate.stages.ingest.inspect import coverage_metrics
 from curate.stages.order import DEFAULT_GATES, names_where
 from curate.records import StageResult, is_timing
 
-OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
-
-
-class GateFailed(Exception):
-    """A fail-severity gate did not pass; the message is the gates' sentences (no data values)."""
-
-
-@dataclass
-class GateResult:
-    name: str
-    metric: str
-    value: float | None
-    op: str
-    threshold: float
-    severity: str
-    status: Literal["pass", "fail", "warn", "skip"]
-    reason: str
-    sentence: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def effective_gates(cfg: Config, extra_defaults: list[dict[str, Any]] = ()) -> list[Gate]:
@@ -105,21 +81,3 @@ def collect_metrics(stages: list[tuple[str, StageResult]], published: dict[str, 
     return dict(sorted(metrics.items()))
 
 
-def evaluate(gates: list[Gate], metrics: dict[str, float]) -> list[GateResult]:
-    results = []
-    for g in gates:
-        value = metrics.get(g.metric, g.default)
-        if value is None:
-            results.append(GateResult(g.name, g.metric, None, g.op, g.threshold, g.severity, "skip", g.reason,
-                                       f"{g.name}: not measured ({g.metric} was not produced by this run)"))
-            continue
-        ok = OPS[g.op](value, g.threshold)
-        status = "pass" if ok else ("fail" if g.severity == "fail" else "warn")
-        verdict = "passed" if ok else ("FAILED" if status == "fail" else "warning")
-        sentence = f"{g.name} {verdict}: {g.metric} = {number(value)} (needs {g.op} {number(g.threshold)}) - {g.reason}"
-        results.append(GateResult(g.name, g.metric, value, g.op, g.threshold, g.severity, status, g.reason, sentence))
-    return results
-
-
-def failed(results: list[GateResult]) -> list[GateResult]:
-    return [r for r in results if r.status == "fail"]

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from curate.config import Config
-from curate.gates import GateResult, collect_metrics, effective_gates, evaluate, failed, flatten
+from curate.gates import collect_metrics, effective_gates, flatten
+from curate.verdict import GateResult, evaluate, failed
 from curate.lineage import Lineage
 from curate.mapping import Mapper, in_process
 from curate.output import check_output

@@ -10,7 +10,7 @@ from typing import Any
 
 from curate import __version__
 from curate.config import Config
-from curate.gates import GateResult, failed
+from curate.verdict import GateResult, failed
 from curate.lineage import Lineage, lineage_rows
 from curate.output import check_output, finish, into_place, write_version
 from curate.records import Record, Reject, StageResult, is_timing

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.fmt import md_table, number
-from curate.gates import GateResult
+from curate.verdict import GateResult
 from curate.records import Record, StageResult, is_timing
 from curate.views import comparable_text
 from curate.stages.diversity.config import NAME as DIVERSITY

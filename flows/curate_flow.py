@@ -33,7 +33,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from curate.config import load_config  # noqa: E402
-from curate.gates import GateFailed  # noqa: E402
+from curate.verdict import GateFailed  # noqa: E402
 from curate.mapping import Mapper, in_process  # noqa: E402
 from curate.pipeline import run_incremental, run_pipeline  # noqa: E402
 from curate.stages.order import STAGES  # noqa: E402

@@ -10,7 +10,8 @@ import pytest
 
 from curate.ci import junit_xml
 from curate.config import Config, ConfigError, commented_toml, config_from_dict
-from curate.gates import effective_gates, evaluate
+from curate.gates import effective_gates
+from curate.verdict import evaluate
 from curate.report import summary_markdown
 
 from .conftest import REPO

@@ -7,7 +7,7 @@ import pytest
 
 from curate.config import Config
 from curate.pipeline import run_pipeline
-from curate.gates import GateFailed
+from curate.verdict import GateFailed
 from curate.output import OutputError
 from curate.publish import AccountingError, publish
 from curate.records import StageResult
@@ -106,7 +106,7 @@ def test_prefect_flow_matches_direct_run(exports, tmp_path):
     from prefect.artifacts import Artifact
     from prefect.testing.utilities import prefect_test_harness
 
-    from curate.gates import GateFailed
+    from curate.verdict import GateFailed
     from flows.curate_flow import curate_flow, reraise
 
     summary = run_pipeline(exports, tmp_path / "direct", Config(), progress=False)

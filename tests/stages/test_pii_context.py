@@ -14,7 +14,8 @@ from stdnum.nl import bsn
 from stdnum.pl import pesel
 
 from curate.config import Config
-from curate.gates import collect_metrics, effective_gates, evaluate, failed
+from curate.gates import collect_metrics, effective_gates
+from curate.verdict import evaluate, failed
 from curate.stages.pii import PiiConfig, scrub
 from curate.stages.pii.residual import ResidualCheck
 from curate.records import Provenance, Record

@@ -5,14 +5,11 @@ from the SmokeConfig defaults, so the two never disagree; `smoke_gates(cfg)` bui
 """
 from __future__ import annotations
 
-import math
-import operator
 from typing import Any
 
 from curate.fmt import number
+from curate.verdict import passes
 from curate.stages.smoke.config import NAME, SmokeConfig
-
-OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "<": operator.lt, ">": operator.gt}
 
 # Metrics a check may be unable to measure: absent from stats means "not applicable", not "failed" (the gate
 # engine skips a gate whose metric a run did not produce).
@@ -114,6 +111,6 @@ def smoke_verdict(stats: dict[str, Any], cfg: SmokeConfig | None = None) -> list
                 out.append((gate["name"], False, f"Metric {metric} is missing from the smoke-training stats."))
             continue
         value = float(stats[metric])
-        ok = not math.isnan(value) and OPS[gate["op"]](value, gate["threshold"])
+        ok = passes(value, gate["op"], gate["threshold"])
         out.append((gate["name"], ok, _sentence(gate["name"], ok, value, gate["threshold"], gate["op"], stats)))
     return out
