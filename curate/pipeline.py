@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
             continue
         if stage.whole_version and ctx.prior is not None:
             current = [*ctx.prior.records, *current]  # it and the gates judge the whole version
-        result: StageResult = call(stage.name, stage.run, current, ctx)
+        result = _timed(call, stage, current, ctx)
         ctx.done.append((stage.name, result))
         current = result.kept
         if stage.reads_input and ctx.prior is not None:
@@ -83,6 +84,18 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
         published[dataset_name(rec)] = published.get(dataset_name(rec), 0) + 1
     metrics = collect_metrics(ctx.done, published)
     return StagesOutcome(current, ctx.done, metrics, judge(cfg, metrics, ctx.done, stages), ctx.prior, superseded)
+
+
+def _timed(call: StageCall, stage: Stage, records: list[Record], ctx: RunContext) -> StageResult:
+    """Run one stage; its time goes to stats["seconds"] (the terminal and benchmarks read it, outputs never do)."""
+    t0 = time.perf_counter()
+    result: StageResult = call(stage.name, stage.run, records, ctx)
+    seconds = round(time.perf_counter() - t0, 3)
+    result.stats.setdefault("seconds", seconds)
+    if ctx.progress:
+        print(f"{stage.name}: {len(records) if not stage.reads_input else result.stats.get('records_in', '?')} in, "
+              f"{len(result.kept)} kept, {len(result.rejected)} rejected ({seconds:.1f} s)", file=sys.stderr)
+    return result
 
 
 def judge(cfg: Config, metrics: dict[str, float], results: list[tuple[str, StageResult]],
@@ -106,7 +119,7 @@ def _after_gates(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall
     ctx.workdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.smoke-", dir=out.parent))
     try:
         for stage in todo:
-            result: StageResult = call(stage.name, stage.run, outcome.records, ctx)
+            result = _timed(call, stage, outcome.records, ctx)
             ctx.done.append((stage.name, result))
             outcome.metrics.update(flatten(stage.name, result))
     except BaseException:

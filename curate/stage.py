@@ -7,10 +7,6 @@ its per-record work to `ctx.mapper` in shards (how shards run is the mapper's bu
 """
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -82,19 +78,3 @@ class Stage:
 def counts(records_in: int, kept: list[Record], rejected: list[Reject], **stats: Any) -> dict[str, Any]:
     """The counts every stage reports first, then its own stats."""
     return {"records_in": records_in, "kept": len(kept), "rejected": len(rejected), **stats}
-
-
-@contextmanager
-def timed(stats: dict[str, Any], phase: str) -> Iterator[None]:
-    """Time one phase into stats[f"{phase}_seconds"]: shown in the terminal and benchmarks, never written out
-    (is_timing keeps every *_seconds key out of outputs)."""
-    t0 = time.perf_counter()
-    try:
-        yield
-    finally:
-        stats[f"{phase}_seconds"] = round(stats.get(f"{phase}_seconds", 0) + time.perf_counter() - t0, 3)
-
-
-def say(ctx: RunContext, message: str) -> None:
-    if ctx.progress:
-        print(message, file=sys.stderr)
