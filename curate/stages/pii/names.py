@@ -371,7 +371,7 @@ FREQUENT = 10_000  # English subtitle count above which a name is also an everyd
 
 
 @functools.cache
-def _dictionaries() -> tuple[dict[str, int], frozenset[str]]:
+def _dictionaries() -> tuple[dict[str, int], frozenset[str], frozenset[str]]:
     """English word counts, and the words other languages use at least as often (count >= 100; below that the
     lists are a flat long tail that includes names). German keeps its whole list: its nouns are capitalised,
     so 'Rechnung' or 'Nettobetrag' would otherwise look like names (German surnames are in the name lists)."""
@@ -381,15 +381,12 @@ def _dictionaries() -> tuple[dict[str, int], frozenset[str]]:
         return {w: n for w, n in SpellChecker(language=lang, distance=1).word_frequency.dictionary.items()
                 if n >= minimum}
 
-    others = set(words("de", 0)).union(*(words(lang, 100) for lang in ("fr", "es", "it", "nl")))
-    return words("en", 100), frozenset(others)
+    german = frozenset(words("de", 0))  # also on its own, for german_noun(); the same string objects
+    return words("en", 100), german.union(*(words(lang, 100) for lang in ("fr", "es", "it", "nl"))), german
 
 
-@functools.cache
 def _german() -> frozenset[str]:
-    from spellchecker import SpellChecker
-
-    return frozenset(SpellChecker(language="de", distance=1).word_frequency.dictionary)
+    return _dictionaries()[2]
 
 
 _DE_ENDINGS = ("", "s", "es", "n", "en", "e", "er", "ern", "nen")  # inflection: Trainers, Kollegen, Österreichern
@@ -431,7 +428,7 @@ def english_frequency(word: str) -> int:
 
 
 def dictionary_word(word: str) -> bool:
-    english, others = _dictionaries()
+    english, others, _ = _dictionaries()
     return word.lower() in english or word.lower() in others
 
 
