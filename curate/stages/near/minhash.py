@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from curate.stages.near.config import NearDedupConfig
 from curate.mapping import Mapper, in_process, shards
-from curate.normalise import SLOT, mask_names, negation_flip, number_flip
+from curate.normalise import mask_names, negation_flip, number_flip
 from curate.dedup import dedup_stats, duplicate, prior_stats
 from curate.records import Record, StageResult
 from curate.views import answer_text, comparable_parts, comparable_text, source_split
@@ -430,8 +430,8 @@ def verify_pairs(records: list[Record], texts: list[str], pairs: list[tuple[int,
             conflicts.append((i, j, jac))
         elif (x := answer_text(a)) and (y := answer_text(b)) and not similar(x, y, cfg, cfg.answer_threshold, boiler):
             apart["answer"] += 1
-        elif cfg.numbers and number_flip(texts[i], texts[j]):
-            apart["number"] += 1
+        elif cfg.numbers and (number_flip(x, y) if x and y else number_flip(texts[i], texts[j])):
+            apart["number"] += 1  # with answers, only their numbers count: the same reply to "8pm" or "9pm" is one
         else:
             out.append((i, j, jac))
     return out, apart, conflicts

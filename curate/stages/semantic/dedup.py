@@ -105,8 +105,8 @@ class _SameExample:
             return "answer"
         if negation_flip(self.texts[i], self.texts[j], self._negations(i), self._negations(j)):
             return "negation"
-        if numbers and number_flip(self.texts[i], self.texts[j]):
-            return "number"
+        if numbers and (number_flip(a, b) if a and b else number_flip(self.texts[i], self.texts[j])):
+            return "number"  # with answers, only their numbers count (as in near dedup)
         return None
 
 
