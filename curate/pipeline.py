@@ -52,19 +52,18 @@ class StagesOutcome:
 
 
 def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall = call_directly,
-               mapper: Mapper = in_process, prior: Prior | None = None, show_sources: bool = False,
-               stages: list[Stage] = STAGES) -> StagesOutcome:
+               mapper: Mapper = in_process, prior: Prior | None = None, show_sources: bool = False) -> StagesOutcome:
     """Every stage up to the gates; nothing is written. prior: the latest version of a versioned output: only new
     or changed files are read, new records deduplicate against its records, and the gates judge the whole new
     version (carried + new). show_sources (or progress): print the table of input files to stderr once their
     losses are final, before the slow stages (`curate run` does, --quiet or not)."""
     ctx = RunContext(cfg, progress, mapper, prior, src)
-    for stage in stages:
+    for stage in STAGES:
         if stage.enabled(ctx):
             stage.preflight(ctx)
     current: list[Record] = []
     superseded = 0
-    for stage in (s for s in stages if not s.after_gates):
+    for stage in (s for s in STAGES if not s.after_gates):
         if not stage.enabled(ctx):
             continue
         if stage.whole_version and ctx.prior is not None:
@@ -83,7 +82,7 @@ def run_stages(src: Path, cfg: Config, *, progress: bool = True, call: StageCall
     for rec in current:
         published[dataset_name(rec)] = published.get(dataset_name(rec), 0) + 1
     metrics = collect_metrics(ctx.done, published)
-    return StagesOutcome(current, ctx.done, metrics, judge(cfg, metrics, ctx.done, stages), ctx.prior, superseded)
+    return StagesOutcome(current, ctx.done, metrics, judge(cfg, metrics, ctx.done), ctx.prior, superseded)
 
 
 def _timed(call: StageCall, stage: Stage, records: list[Record], ctx: RunContext) -> StageResult:
@@ -98,21 +97,20 @@ def _timed(call: StageCall, stage: Stage, records: list[Record], ctx: RunContext
     return result
 
 
-def judge(cfg: Config, metrics: dict[str, float], results: list[tuple[str, StageResult]],
-          stages: list[Stage] = STAGES) -> list[GateResult]:
+def judge(cfg: Config, metrics: dict[str, float], results: list[tuple[str, StageResult]]) -> list[GateResult]:
     """Every gate (those of stages after the gates included) on the metrics; source_coverage's sentence names the
     worst file."""
-    extra = [g for s in stages for g in s.default_gates(cfg)]
+    extra = [g for s in STAGES for g in s.default_gates(cfg)]
     return explain_coverage(evaluate(effective_gates(cfg, extra), metrics), results)
 
 
-def _after_gates(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall, progress: bool, smoke: str,
-                 stages: list[Stage] = STAGES) -> tuple[list[tuple[str, StageResult]], list[GateResult], Path | None]:
+def _after_gates(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall, progress: bool, smoke: str
+                 ) -> tuple[list[tuple[str, StageResult]], list[GateResult], Path | None]:
     """The stages after the gates (smoke training). smoke: 'auto' runs them only when every earlier gate passed;
     'force' always; 'skip' never. Their files go to a work folder beside `out` that publish copies in."""
     results, gates = outcome.stages, outcome.gates
     ctx = RunContext(cfg, progress, prior=outcome.prior, done=list(results))
-    todo = [s for s in stages if s.after_gates and s.enabled(ctx)]
+    todo = [s for s in STAGES if s.after_gates and s.enabled(ctx)]
     if not todo or smoke == "skip" or not (outcome.passed or smoke == "force") or not outcome.records:
         return results, gates, None
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +123,7 @@ def _after_gates(outcome: StagesOutcome, cfg: Config, out: Path, call: StageCall
     except BaseException:
         shutil.rmtree(ctx.workdir, ignore_errors=True)
         raise
-    return ctx.done, judge(cfg, outcome.metrics, ctx.done, stages), ctx.workdir
+    return ctx.done, judge(cfg, outcome.metrics, ctx.done), ctx.workdir
 
 
 def run_pipeline(src: Path, out: Path, cfg: Config, *, force: bool = False, progress: bool = True,

@@ -13,7 +13,7 @@ from curate.config import Config
 from curate.verdict import GateResult, failed
 from curate.lineage import Lineage, lineage_rows
 from curate.output import check_output, finish, into_place, write_version
-from curate.records import Record, Reject, StageResult, is_timing
+from curate.records import Record, Reject, StageResult, is_timing, rules_in
 from curate.splits import split_by_dataset
 from curate.stages.order import names_where
 from curate.report import write_reports
@@ -106,9 +106,10 @@ def publish(records: list[Record], stages: list[tuple[str, StageResult]], out: P
 def _reason_counts(rejects: list[Reject]) -> dict[str, int]:
     """Group reasons by their rule, not by the record they name (duplicate reasons carry a locator)."""
     counts: dict[str, int] = {}
+    by_rule = names_where("collapse_rule_reasons")
     for r in rejects:
         key = r.reason.split(" of ")[0] if r.duplicate_of else r.reason
-        if r.stage in names_where("collapse_rule_reasons"):  # "rule at /pointer: detail; ..." -> the rules only
-            key = ", ".join(sorted({part.split(" at ")[0].strip() for part in key.split(";")}))
+        if r.stage in by_rule:  # "rule at /pointer: detail; ..." -> the rules only
+            key = rules_in(key)
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

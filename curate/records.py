@@ -83,6 +83,11 @@ class Reject(BaseModel):
     duplicate_of: str | None = None
 
 
+def rules_in(reason: str) -> str:
+    """A validation reason ("rule at /pointer: detail; rule2 at ...") as its rules only, for counting."""
+    return ", ".join(sorted({part.split(" at ")[0].strip() for part in reason.split(";")}))
+
+
 @dataclass
 class StageResult:
     kept: list[Record]

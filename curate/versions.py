@@ -23,7 +23,7 @@ import numpy as np
 from curate.stages.near.minhash import PriorSignatures
 from curate.stages.semantic.dedup import PriorEmbeddings
 from curate.output import OutputError, finish, into_place, write_version
-from curate.records import Record, Reject, StageResult
+from curate.records import Record, StageResult
 
 NAME = re.compile(r"^v(\d{4,})$")
 STATE = "state"
@@ -220,10 +220,7 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
     rows = [row for row in map(json.loads, _lines(src / "lineage.jsonl")) if row["id"] not in gone]
     placement = {row["id"]: (row["dataset"], row["split"]) for row in rows}
     with into_place(dst) as tmp:
-        # an older version rewritten in place keeps its rejects (pointers, no text); a new version has none
-        kept_rejects = [] if version is not None else [
-            Reject.model_validate_json(x) for x in _lines(src / "rejects.jsonl")] if (src / "rejects.jsonl").exists() else []
-        counts = write_version(tmp, records, placement, rows, kept_rejects)
+        counts = write_version(tmp, records, placement, rows, [])  # a new version has no rejects
         (tmp / STATE).mkdir()
         table = pq.read_table(src / STATE / "index.parquet")
         keep = [i for i, rid in enumerate(table.column("id").to_pylist()) if rid not in gone]
@@ -232,9 +229,10 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
         (tmp / STATE / "subjects.json").write_text(json.dumps({k: v for k, v in subjects.items() if k not in gone},
                                                               indent=0) + "\n", encoding="utf-8")
         shutil.copy2(src / STATE / "sources.json", tmp / STATE / "sources.json")
-        if version is None:  # an older version rewritten in place keeps its metrics and smoke run
-            if (src / "metrics.json").exists():
-                shutil.copy2(src / "metrics.json", tmp / "metrics.json")
+        if version is None:  # an older version rewritten in place keeps its rejects (pointers, no text) and smoke run
+            for name in ("rejects.jsonl", "metrics.json"):
+                if (src / name).exists():
+                    shutil.copy2(src / name, tmp / name)
             if (src / "smoke").is_dir():
                 shutil.copytree(src / "smoke", tmp / "smoke")
         before = manifest["accounting"]["published"]

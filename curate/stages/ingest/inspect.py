@@ -10,7 +10,7 @@ from typing import Any
 
 from curate.stages.ingest.sources import detect_format
 from curate.fmt import text_table
-from curate.records import Reject, StageResult
+from curate.records import Reject, StageResult, rules_in
 from curate.stages.order import STAGES, names_where
 
 
@@ -42,10 +42,11 @@ class SourceRow:
         return f"{reason} ({n})"
 
 
-def reason_key(rej: Reject) -> str:
-    """A reason without its locators and pointers: 'consecutive_roles at /messages/2: ...' -> 'consecutive_roles'."""
-    if rej.stage in names_where("collapse_rule_reasons"):
-        return ", ".join(sorted({part.split(" at ")[0].strip() for part in rej.reason.split(";")}))
+def reason_key(rej: Reject, by_rule: set[str]) -> str:
+    """A reason without its locators and pointers: 'consecutive_roles at /messages/2: ...' -> 'consecutive_roles'.
+    by_rule: the stages whose reasons are counted by rule."""
+    if rej.stage in by_rule:
+        return rules_in(rej.reason)
     return rej.reason.split(" (")[0] if rej.reason.startswith(("invalid JSON", "record larger")) else rej.reason
 
 
@@ -63,10 +64,11 @@ def source_rows(stages: list[tuple[str, StageResult]]) -> list[SourceRow]:
         row.shapes[str(rec.metadata.get("format", "unknown"))] += 1
     for rej in read.rejected:
         rows.setdefault(rej.provenance.source, SourceRow(rej.provenance.source)).read += 1
+    by_rule = names_where("collapse_rule_reasons")
     for rej in (r for name, res in stages if name in lossy for r in res.rejected):
         row = rows.setdefault(rej.provenance.source, SourceRow(rej.provenance.source))
         row.rejected += 1
-        row.reasons[reason_key(rej)] += 1
+        row.reasons[reason_key(rej, by_rule)] += 1
     return [rows[k] for k in sorted(rows)]
 
 

@@ -37,8 +37,9 @@ class NearDedupConfig(Section):
                                     "reach this too; the same prompt with another answer is another example (calib "
                                     "sweep 0.3-0.8: F1 0.946-0.949, same-prompt false merges 0 throughout)")
     numbers: bool = Field(default=True, description="a text that is another's with other numbers in place (a short "
-                          "changed span replacing a number: another price, count, date or exercise) is another example (calib: pairwise F1 "
-                          "equal on or off, 1 record fewer lost without a kept equivalent)")
+                          "changed span replacing a number: another price, count, date or exercise) is another example; where both "
+                          "have answers only the answers' numbers count (calib: pairwise F1 equal on or off, 1 record "
+                          "fewer lost without a kept equivalent)")
     template_names: bool = Field(default=True, description="chat/instruction: the same prompt answered by one template "
                                  "with other names in it ('I am Nova, made by Globex' / 'I am Sage, made by Initech': "
                                  "capitalised words inside a sentence masked) is one example; character Jaccard missed "
