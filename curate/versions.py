@@ -60,7 +60,7 @@ class Prior:
         if self.embeddings:
             keep = [i for i, rid in enumerate(self.embeddings.ids) if rid not in gone]
             self.embeddings = PriorEmbeddings([self.embeddings.ids[i] for i in keep], self.embeddings.vectors[keep],
-                                              [self.embeddings.where[i] for i in keep])
+                                              [self.embeddings.where[i] for i in keep], self.embeddings.backend)
         return self, len(gone)
 
 
@@ -137,7 +137,10 @@ class VersionStore:
             prior.minhash = PriorSignatures([i for i, _ in sig], np.stack([h for _, h in sig]), [where[i] for i, _ in sig])
         emb = [(i, np.frombuffer(b, dtype=np.float32)) for i, b in zip(index["id"], index["embedding"]) if b and i in where]
         if emb:
-            prior.embeddings = PriorEmbeddings([i for i, _ in emb], np.stack([v for _, v in emb]), [where[i] for i, _ in emb])
+            made_by = state / "embeddings.json"
+            backend = json.loads(made_by.read_text(encoding="utf-8"))["backend"] if made_by.is_file() else None
+            prior.embeddings = PriorEmbeddings([i for i, _ in emb], np.stack([v for _, v in emb]),
+                                               [where[i] for i, _ in emb], backend)
         return prior
 
 
@@ -160,16 +163,20 @@ def write_state(folder: Path, records: list[Record], stages: list[tuple[str, Sta
     state.mkdir()
     new: dict[str, dict[str, Any]] = {}
     subjects: dict[str, list[str]] = dict(prior.subjects) if prior else {}
+    backend = prior.embeddings.backend if prior and prior.embeddings else None
     sources: dict[str, str] = dict(prior.sources) if prior else {}
     for name, res in stages:
         for kind, values in res.index.items():
             new.setdefault(kind, {}).update(values)
         subjects.update(res.details.get("subject_index", {}))  # the PII stage's keyed subject hashes
+        backend = res.details.get("embedding_backend", backend)
     sources.update(new.get("sources", {}))
     old_rows = prior.index if prior else {}
     ids = [r.id for r in records]
-    rows = [old_rows.get(i) or (new.get("exact", {}).get(i), _bytes(new.get("minhash", {}).get(i)),
-                                _bytes(new.get("embedding", {}).get(i))) for i in ids]
+    vectors = new.get("embedding", {})  # carried records' too (recomputed when the model changed)
+    rows = [old_rows.get(i) or (new.get("exact", {}).get(i), _bytes(new.get("minhash", {}).get(i)), None)
+            for i in ids]
+    rows = [(r[0], r[1], _bytes(vectors[i]) if i in vectors else r[2]) for i, r in zip(ids, rows)]
     table = pa.table({"id": ids, "exact": [r[0] for r in rows], "minhash": pa.array([r[1] for r in rows], pa.binary()),
                       "embedding": pa.array([r[2] for r in rows], pa.binary())})
     pq.write_table(table, state / "index.parquet")
@@ -177,6 +184,8 @@ def write_state(folder: Path, records: list[Record], stages: list[tuple[str, Sta
     (state / "subjects.json").write_text(json.dumps({k: v for k, v in sorted(subjects.items()) if k in published},
                                                     indent=0) + "\n", encoding="utf-8")
     (state / "sources.json").write_text(json.dumps(dict(sorted(sources.items())), indent=1) + "\n", encoding="utf-8")
+    if backend:  # which model made the vectors: a run with another one recomputes them (semantic.dedup.reembedded)
+        (state / "embeddings.json").write_text(json.dumps({"backend": backend}) + "\n", encoding="utf-8")
 
 
 def _without(details: dict[str, Any], gone: set[str]) -> dict[str, Any]:
@@ -229,6 +238,8 @@ def rewrite_version(src: Path, dst: Path, gone: set[str], cfg: Any, version: dic
         (tmp / STATE / "subjects.json").write_text(json.dumps({k: v for k, v in subjects.items() if k not in gone},
                                                               indent=0) + "\n", encoding="utf-8")
         shutil.copy2(src / STATE / "sources.json", tmp / STATE / "sources.json")
+        if (src / STATE / "embeddings.json").is_file():
+            shutil.copy2(src / STATE / "embeddings.json", tmp / STATE / "embeddings.json")
         if version is None:  # an older version rewritten in place keeps its rejects (pointers, no text) and smoke run
             for name in ("rejects.jsonl", "metrics.json"):
                 if (src / name).exists():

@@ -1,5 +1,6 @@
-"""The default embedding backend (int8 ONNX MiniLM): close to the fp32 model, and bit-identical whatever the cache
-holds (a cold build, a warm model, cached vectors, a partly cached set)."""
+"""The embedding backends. The default static model (distilled from MiniLM with model2vec) and the int8 ONNX MiniLM:
+each close enough to tell a duplicate from another text, and bit-identical whatever the cache holds (a cold build,
+a warm model, cached vectors, a partly cached set, a rebuild on another machine)."""
 import numpy as np
 import pytest
 
@@ -42,7 +43,7 @@ def cold_cache(tmp_path, monkeypatch):
 
 def test_unit_vectors_close_to_fp32(cold_cache):
     cold_cache("cache")
-    fast, computed = E.embed(TEXTS, cache=False)
+    fast, computed = E.embed(TEXTS, model="minilm", cache=False)
     ref, _ = E.embed(TEXTS, model="minilm-fp32", cache=False)
     assert computed == len(TEXTS) and fast.shape == ref.shape == (len(TEXTS), E.DIM) and fast.dtype == np.float32
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
@@ -55,24 +56,40 @@ def test_unit_vectors_close_to_fp32(cold_cache):
 
 
 def test_backend_in_cache_key():
-    keys = {E.cache_key("same text", m, 128) for m in ("minilm", "minilm-fp32")}
-    assert len(keys) == 2
+    keys = {E.cache_key("same text", m, 128) for m in ("minilm-static", "minilm", "minilm-fp32")}
+    assert len(keys) == 3
 
 
-def test_deterministic_across_cold_and_warm_cache(cold_cache):
+def test_int8_deterministic_across_cold_and_warm_cache(cold_cache):
     root = cold_cache("a")
-    cold, computed = E.embed(TEXTS)  # builds the model, embeds, fills the cache
+    cold, computed = E.embed(TEXTS, model="minilm")  # builds the model, embeds, fills the cache
     assert computed == len(set(TEXTS)) and any((root / "models").iterdir())
     assert not [p for p in (root / "models").iterdir() if p.name.startswith(".")]  # no temporary folder left
-    warm, computed = E.embed(TEXTS)
+    warm, computed = E.embed(TEXTS, model="minilm")
     assert computed == 0 and np.array_equal(cold, warm)
-    again, _ = E.embed(TEXTS, cache=False)  # recomputed with the loaded model
+    again, _ = E.embed(TEXTS, model="minilm", cache=False)  # recomputed with the loaded model
     assert np.array_equal(cold, again)
     E.EmbeddingCache(root / "embeddings.sqlite").delete([E.cache_key(t, "minilm", 128) for t in TEXTS[:5]])
-    partial, computed = E.embed(TEXTS)  # a partly cached shard is embedded whole: same batches, same bits
+    partial, computed = E.embed(TEXTS, model="minilm")  # a partly cached shard is embedded whole: same batches, same bits
     assert computed == len(set(TEXTS)) and np.array_equal(cold, partial)
     shuffled = TEXTS[::-1]
-    assert np.array_equal(E.embed(shuffled, cache=False)[0], cold[::-1])  # order of the call does not matter
+    assert np.array_equal(E.embed(shuffled, model="minilm", cache=False)[0], cold[::-1])  # order of the call does not matter
     cold_cache("b")  # a second machine: the model is built again from the package
-    rebuilt, _ = E.embed(TEXTS)
+    rebuilt, _ = E.embed(TEXTS, model="minilm")
     assert np.array_equal(cold, rebuilt)
+
+
+def test_static_default_separates_duplicates_and_is_deterministic(cold_cache):
+    root = cold_cache("a")
+    vecs, computed = E.embed(TEXTS)  # builds the static model once, embeds every text
+    assert vecs.shape == (len(TEXTS), E.STATIC_DIM) and vecs.dtype == np.float32 and computed == len(set(TEXTS))
+    norms = np.linalg.norm(vecs, axis=1)
+    assert np.allclose(norms[[i for i, t in enumerate(TEXTS) if t]], 1.0, atol=1e-5)
+    assert not vecs[TEXTS.index("")].any()  # no word piece: a zero vector, never NaN
+    assert vecs[0] @ vecs[1] > 0.95 and vecs[0] @ vecs[2] < 0.6
+    assert not (root / "embeddings.sqlite").exists()  # never cached: computing is cheaper than a lookup
+    # each vector is a function of its text alone: order, batch-mates and a rebuilt model change nothing
+    assert np.array_equal(E.embed(TEXTS[::-1])[0], vecs[::-1])
+    assert np.array_equal(E.embed(TEXTS[:3])[0], vecs[:3])
+    cold_cache("b")
+    assert np.array_equal(E.embed(TEXTS)[0], vecs)

@@ -116,7 +116,7 @@ def test_semantic_dedup_and_embedding_cache(tmp_cache):
              "What is the refund policy for annual plans?", "My invoice shows the wrong VAT number.",
              "The printer will not connect to wifi after the update."]
     records = [rec(t, line=i, kind="chat") for i, t in enumerate(texts, 1)]
-    cfg = SemanticDedupConfig(eps=0.02)
+    cfg = SemanticDedupConfig(eps=0.02, model="minilm")  # the transformer's vectors are cached (the static model's not)
     first = dedup_semantic(records, cfg)
     assert [r.provenance.locator for r in first.rejected] == ["line 2"]
     assert first.rejected[0].duplicate_of == records[0].id and "cosine" in first.rejected[0].reason

@@ -11,3 +11,8 @@ NAME = "diversity"  # in the report, rejects, lineage, metrics and gates
 class DiversityConfig(Section):
     sample: int = Field(default=2000, ge=10, description="records used for the O(n^2) metrics (Vendi, nearest neighbour)")
     seed: int = Field(default=0, description="which records are sampled")
+    model: str = Field(default="minilm", description="embedding backend of the sample (see [semantic_dedup] model). "
+                       "The transformer, not the static model: the diversity_floor gate is calibrated on it (templated "
+                       "sets 0.02-0.08, real ones 0.20-0.72 on ../shared/data); the static model's vectors share one "
+                       "direction and put the two groups at 0.01-0.04 and 0.04-0.24, overlapping. Its cost is bounded "
+                       "by `sample`, whatever the size of the dataset")

@@ -67,7 +67,7 @@ def measure_diversity(records: list[Record], cfg: DiversityConfig, emb_cfg: Sema
     live = [i for i, t in enumerate(texts) if t.strip()]
     if live:
         sample = sorted(random.Random(cfg.seed).sample(live, min(cfg.sample, len(live))))
-        vecs, _ = embed([texts[i] for i in sample], emb_cfg.model, emb_cfg.batch_size, emb_cfg.cache, progress,
+        vecs, _ = embed([texts[i] for i in sample], cfg.model, emb_cfg.batch_size, emb_cfg.cache, progress,
                         max_tokens=emb_cfg.max_tokens)
         k = max(1, round(math.sqrt(len(sample) / 2)))
         sizes = np.bincount(kmeans_labels(vecs, k, cfg.seed)).tolist()

@@ -13,7 +13,9 @@ class SemanticDedup(Stage):
     duplicate_kind = "semantic"
 
     def run(self, records: list[Record], ctx: RunContext) -> StageResult:
-        from curate.stages.semantic.dedup import dedup_semantic
+        from curate.stages.semantic.dedup import dedup_semantic, reembedded
 
-        return dedup_semantic(records, ctx.cfg.semantic_dedup, ctx.progress, ctx.mapper,
-                              ctx.prior.embeddings if ctx.prior else None)
+        prior = ctx.prior.embeddings if ctx.prior else None
+        if prior is not None:
+            prior = reembedded(prior, ctx.prior.records, ctx.cfg.semantic_dedup)
+        return dedup_semantic(records, ctx.cfg.semantic_dedup, ctx.progress, ctx.mapper, prior)

@@ -17,7 +17,7 @@ import numpy as np
 from curate.stages.near.config import NearDedupConfig
 from curate.stages.semantic.config import SemanticDedupConfig
 from curate.stages.near.minhash import conflict_details, edit_similarity, is_short, shingles
-from curate.embeddings import embed
+from curate.embeddings import backend_id, embed
 from curate.mapping import Mapper, in_process
 from curate.normalise import negation_flip, negations, number_flip
 from curate.dedup import dedup_stats, duplicate, prior_stats
@@ -41,6 +41,20 @@ class PriorEmbeddings:
     ids: list[str]
     vectors: np.ndarray  # (n, dim) float32, unit-normalised
     where: list[str]
+    backend: str | None = None  # embeddings.backend_id of the model that made them (None: a version before it was kept)
+
+
+def reembedded(prior: PriorEmbeddings, records: list[Record], cfg: SemanticDedupConfig) -> PriorEmbeddings:
+    """The earlier versions' vectors made by this run's model: kept as they are when the same model made them,
+    else computed again from the published records (a model change, or an upgrade of the libraries that run it),
+    so new and earlier vectors are never compared across models."""
+    backend = backend_id(cfg.model)
+    if prior.backend == backend:
+        return prior
+    text = {r.id: comparable_text(r) for r in records}
+    vecs, _ = embed([text.get(i, "") for i in prior.ids], cfg.model, cfg.batch_size, cfg.cache, False,
+                    max_tokens=cfg.max_tokens)
+    return PriorEmbeddings(prior.ids, vecs, prior.where, backend)
 
 
 def _nearest_prior(vecs: np.ndarray, prior: PriorEmbeddings, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -180,6 +194,9 @@ def dedup_semantic(records: list[Record], cfg: SemanticDedupConfig, progress: bo
         stats.update(prior_stats(len(prior.ids), len(earlier)))
     dropped_any = set(dropped) | set(earlier)
     conflicts.sort()
-    details = {"label_conflicts": conflict_details(records, conflicts, "cosine")}
-    return StageResult(kept, rejected, stats, details, index={"embedding": {
-        records[i].id: vecs[p] for p, i in enumerate(live) if i not in dropped_any}})
+    details = {"label_conflicts": conflict_details(records, conflicts, "cosine"),
+               "embedding_backend": backend_id(cfg.model)}
+    index = {records[i].id: vecs[p] for p, i in enumerate(live) if i not in dropped_any}
+    if prior is not None:  # carried records' vectors, recomputed when the model changed
+        index.update(zip(prior.ids, prior.vectors))
+    return StageResult(kept, rejected, stats, details, index={"embedding": index})
