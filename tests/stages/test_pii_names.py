@@ -83,3 +83,59 @@ def test_names_from_the_longer_lists_need_a_second_name_word_in_english(sc):
     assert not any(p in ("Phoenix", "Karma") for p in persons(sc, text, "en"))
     text = "Le contrat a été signé par Suat Mamat la semaine dernière, dans les bureaux de la société."
     assert any("Suat Mamat" in p for p in persons(sc, text, "fr"))
+
+
+def test_a_name_inside_a_rejected_ner_span_is_kept(sc):
+    # the borrowed NER model's span 'Matt Morgan' is dropped by the German noun rules ('matt' is an adjective);
+    # the shape recognizer's pair inside it was dropped with it by Presidio's containment rule
+    text = "Die Musik zum Film schrieb Matt Morgan, der schon früher mit dem Regisseur gearbeitet hatte."
+    assert persons(sc, text, "de") == ["Matt Morgan"]
+
+
+def test_after_a_german_noun_von_is_a_preposition(sc):
+    text = "Der Tod von Yusuf Demirel wurde erst zwei Wochen später in der Zeitung gemeldet, sagte die Polizei."
+    assert persons(sc, text, "de") == ["Yusuf Demirel"]
+
+
+def test_a_name_joined_by_a_dash_is_an_eponym():
+    from curate.stages.pii.names import NameShapeRecognizer
+
+    rec = NameShapeRecognizer(supported_language="es")
+    text = "El estimador de Kaplan–Meier se usa mucho; el doctor Meier lo explicó en su clase."
+    assert [r.start for r in rec.analyze(text, ["PERSON"])] == [text.index("Meier lo")]
+
+
+def test_a_ner_name_that_is_an_english_word_but_rare_in_french_is_kept(sc):
+    text = "Les chansons du disque ont été écrites par Flint, le bassiste du groupe, pendant une tournée."
+    assert persons(sc, text, "fr") == ["Flint"]
+
+
+class _Ents:
+    """The part of Presidio's NlpArtifacts that ner_person_spans reads: PERSON entities with character offsets."""
+
+    def __init__(self, text: str, *values: str):
+        from types import SimpleNamespace
+
+        self.entities = [SimpleNamespace(label_="PERSON", start_char=text.index(v), end_char=text.index(v) + len(v))
+                         for v in values]
+
+
+def _rescued(text: str, lang: str, *values: str) -> list[str]:
+    from curate.stages.pii.names_ner import ner_person_spans
+
+    return [text[a:b] for a, b in ner_person_spans(text, _Ents(text, *values), lang)]
+
+
+def test_ner_names_are_judged_in_the_records_own_language():
+    # 'tacito' is an everyday Italian word ('tacit') but rare; 'casa' is not
+    text = "Ne parlava spesso anche Tacito, mentre nella Casa regnava il silenzio."
+    assert _rescued(text, "it", "anche Tacito", "Casa") == ["Tacito"]
+    # a word capitalised by its place at the start of a sentence, a stop word, a role noun: not names
+    text = "Regresó a su ciudad. El entrenador Hollister Quaid lo felicitó."
+    assert _rescued(text, "es", "Regresó", "El entrenador Hollister Quaid") == ["Hollister Quaid"]
+    # initials and a regnal number belong to the name; an article after a family name does not
+    text = "Avec B. J. Tarrant et Grégoire XVII, puis Bronwen Ashdale des Reds de Boston."
+    assert _rescued(text, "fr", "B. J. Tarrant", "Grégoire XVII", "Bronwen Ashdale des Reds") == [
+        "B. J. Tarrant", "Grégoire XVII", "Bronwen Ashdale"]
+    # German is left to the stricter rules of resolve.py
+    assert _rescued("Ein Bild von Tizianello aus Venedig.", "de", "von Tizianello") == []

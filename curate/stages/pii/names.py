@@ -82,6 +82,24 @@ ROLES: dict[str, str] = {
 ROMAN = r"(?:X{0,3}(?:IX|IV|V?I{1,3})|X{1,3}(?:IX|IV|V?I{0,3})|V)"  # regnal numbers I-XXXIX, after a name
 
 
+def _beside_ner(results: list, nlp_artifacts) -> list:
+    """Presidio drops a result that a result of the same type and an equal or higher score contains, before
+    curate's own checks run. A name found by its shape or context inside a NER 'person' span (0.85) was lost
+    with it whenever the NER span was then rejected as a whole ('Matt Damon': 'Matt' is a German word, so the
+    borrowed model's span is dropped). Such a result is lifted just above the NER span's score, so it stays as
+    evidence of its own; where the NER span is kept as well, the two are merged as before."""
+    if not results or nlp_artifacts is None or not getattr(nlp_artifacts, "entities", None):
+        return results
+    ner = [(e.start_char, e.end_char, score) for e, score in zip(nlp_artifacts.entities, nlp_artifacts.scores or
+                                                                  [0.85] * len(nlp_artifacts.entities))
+           if e.label_ == "PERSON"]
+    for r in results:
+        top = max((score for a, b, score in ner if a <= r.start and r.end <= b), default=None)
+        if top is not None and r.score <= top:
+            r.score = min(1.0, top + 0.01)
+    return results
+
+
 class NameContextRecognizer(PatternRecognizer):
     """Names announced by a title, a greeting or an introduction ("Frau Vogel", "Hi Oliver", "my name is ...").
     NER misses many of these in German, Spanish, Italian and Dutch, which have no offline spaCy model here."""
@@ -110,7 +128,7 @@ class NameContextRecognizer(PatternRecognizer):
                         out.append(RecognizerResult("PERSON", m.end(), end, 0.6, recognition_metadata={
                             RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
-        return out
+        return _beside_ner(out, nlp_artifacts)
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         first = pattern_text.split()[0]
@@ -218,6 +236,9 @@ class NameShapeRecognizer(LocalRecognizer):
                 toks[j][2].casefold() in self.PARTICLES and toks[i][2][0].isupper() and adjacent(j + 1)
                 and toks[j + 1][2][:1].isupper())):
             j += 1
+        if self.supported_language == "de" and j > i + 1 and not initial and german_noun(toks[i][2]) \
+                and dictionary_word(toks[i][2]):
+            return None  # 'Der Tod von Roop Kanwar': after a German noun, 'von' is a preposition, not a particle
         return (j, initial) if adjacent(j) and len(toks[j][2]) > 1 else None
 
     def analyze(self, text, entities, nlp_artifacts=None):
@@ -228,7 +249,9 @@ class NameShapeRecognizer(LocalRecognizer):
         out = []
         for i, (a, b, w) in enumerate(toks):
             if w[0].isupper():
-                if (w in given or w in family) and name_like(w) and not (
+                if text[b:b + 1] in ("–", "—") or text[a - 1:a] in ("–", "—"):
+                    pass  # 'Bose–Einstein statistics', 'Michelson–Morley': a law or effect, not its namesakes
+                elif (w in given or w in family) and name_like(w) and not (
                         self.supported_language == "de" and dictionary_word(w)) and w.casefold() not in own_stop:
                     out.append(self._result(a, b, 0.5))  # not German nouns ('Kraft', 'Sturm'), not 'Una', 'Uno'
                 elif w in more_given and self.supported_language in ROLES and w.casefold() not in own_stop \
@@ -269,7 +292,9 @@ class NameShapeRecognizer(LocalRecognizer):
         for m in self.SPEAKER.finditer(text):
             if name_like(m.group(1)):
                 out.append(self._result(m.start(1), m.end(1), 0.5))
-        return EntityRecognizer.remove_duplicates(out)
+        from curate.stages.pii.names_ner import ner_person_spans  # it imports this module
+        out += [self._result(a, b, 0.6) for a, b in ner_person_spans(text, nlp_artifacts, self.supported_language)]
+        return _beside_ner(EntityRecognizer.remove_duplicates(out), nlp_artifacts)
 
 
 @functools.cache
@@ -370,10 +395,11 @@ FREQUENT = 10_000  # English subtitle count above which a name is also an everyd
 
 
 @functools.cache
-def _dictionaries() -> tuple[dict[str, int], frozenset[str], frozenset[str]]:
+def _dictionaries() -> tuple[dict[str, int], frozenset[str], frozenset[str], dict[str, dict[str, int]]]:
     """English word counts, and the words other languages use at least as often (count >= 100; below that the
     lists are a flat long tail that includes names). German keeps its whole list: its nouns are capitalised,
-    so 'Rechnung' or 'Nettobetrag' would otherwise look like names (German surnames are in the name lists)."""
+    so 'Rechnung' or 'Nettobetrag' would otherwise look like names (German surnames are in the name lists).
+    Last, each of fr/es/it/nl's own counts (>= 100), for language_frequency()."""
     from spellchecker import SpellChecker
 
     def words(lang: str, minimum: int) -> dict[str, int]:
@@ -381,7 +407,16 @@ def _dictionaries() -> tuple[dict[str, int], frozenset[str], frozenset[str]]:
                 if n >= minimum}
 
     german = frozenset(words("de", 0))  # also on its own, for german_noun(); the same string objects
-    return words("en", 100), german.union(*(words(lang, 100) for lang in ("fr", "es", "it", "nl"))), german
+    own = {lang: words(lang, 100) for lang in ("fr", "es", "it", "nl")}
+    return words("en", 100), german.union(*own.values()), german, own
+
+
+def language_frequency(word: str, lang: str) -> int | None:
+    """How often the record's own language uses the word, lower-cased (pyspellchecker's subtitle counts; under
+    100 counts as 0). None where the list has no usable counts (German's is a flat word list; English and others
+    have none loaded here)."""
+    counts = _dictionaries()[3].get(lang)
+    return None if counts is None else counts.get(word.lower(), 0)
 
 
 def _german() -> frozenset[str]:
@@ -427,7 +462,7 @@ def english_frequency(word: str) -> int:
 
 
 def dictionary_word(word: str) -> bool:
-    english, others, _ = _dictionaries()
+    english, others = _dictionaries()[:2]
     return word.lower() in english or word.lower() in others
 
 

@@ -1,0 +1,135 @@
+"""NER 'person' spans judged again, word by word, in the record's own language (French, Spanish, Italian, Dutch).
+
+The span checks in resolve.py are language-blind about dictionaries: a NER name with a word in any of six
+dictionaries is dropped ('Hitler', 'Gore', 'Platone' and 'Tacito' are each in one of them). In these four
+languages a capitalised word in the middle of a sentence is a proper noun, so what matters is whether the record's
+own language uses the word often in lower case: French subtitles hardly ever have 'hitler', Italian ones have
+'casa' all the time (pyspellchecker's counts).
+
+A run of a PERSON entity's words is kept when each of its words is evidence of a name (a known name that is no
+frequent English word, or a word the language rarely uses in lower case) and none is a stop word, greeting, place
+or role noun of the language; initials, particles after a given name and a regnal number may stand between or
+after them. One word alone at the start of a sentence must be a known name ('Riferendosi', 'Continuó' are rare but
+capitalised by their place). The run is returned as the shape recognizer's own result, which outlives the NER span
+when resolve.py rejects that one.
+
+Not German: its nouns are capitalised and its word list has no counts, so 'rare' can only mean 'in no dictionary';
+on the tune half (even sentences of benchmarks/data/pii_names/de.conllu) that found one name ('Tizian') for six
+ordinary words (inflected nouns and derivations the compound splitter does not know: 'Kosmographen',
+'Organisierung', 'Leonesen')."""
+from __future__ import annotations
+
+import regex as re
+
+from curate.stages.pii.names import (FREQUENT, ROMAN, english_frequency, given_names, language_frequency,
+                                     language_stop_words, last_names, more_names, not_names, place_names, role_word)
+
+LANGUAGES = ("fr", "es", "it", "nl")
+RARE = 1000  # a word the language uses less often than this in lower case (subtitle counts) is rare in it
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_ROMAN = re.compile(ROMAN)
+_JOIN = re.compile(r"[ \t]{1,2}|\.[ \t]?|['’][ \t]?")  # between the words of one name ('B. B. King', "d' Este")
+_DASHES = ("–", "—")  # 'Bose–Einstein': an eponym (a law, an effect), not its namesakes
+PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "ten", "ter", "du", "des",
+             "dos", "d", "l", "al", "el", "bin", "ibn"}
+
+
+def ner_person_spans(text: str, nlp_artifacts, lang: str) -> list[tuple[int, int]]:
+    """(start, end) of the names inside the NER model's PERSON entities that pass the checks above."""
+    if lang not in LANGUAGES or nlp_artifacts is None or not getattr(nlp_artifacts, "entities", None):
+        return []
+    out = []
+    for e in nlp_artifacts.entities:
+        if e.label_ != "PERSON":
+            continue
+        for run in _runs(text, e.start_char, e.end_char):
+            span = _judge(text, run, lang)
+            if span:
+                out.append(span)
+    return out
+
+
+def _runs(text: str, a: int, b: int) -> list[list[tuple[int, int, str]]]:
+    """The entity's words in runs that punctuation or a lower-case word (other than a particle) breaks."""
+    runs, run, last_end = [], [], None
+    for m in _TOKEN.finditer(text, a, b):
+        w = m.group()
+        gap = text[last_end:m.start()] if last_end is not None else ""
+        if run and (not _JOIN.fullmatch(gap) or (gap[0] in "'’" and run[-1][2] not in ("d", "l", "D", "L"))):
+            runs.append(run)
+            run = []
+        if text[m.start() - 1:m.start()] in _DASHES or text[m.end():m.end() + 1] in _DASHES:
+            w = ""  # a word joined to another by a dash breaks the run and is not taken
+        if not w or (w[0].islower() and w not in PARTICLES):
+            if run:
+                runs.append(run)
+            run, last_end = [], m.end()
+            continue
+        run.append((m.start(), m.end(), w))
+        last_end = m.end()
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _known(w: str) -> bool:
+    more_given, more_family = more_names()
+    return w in given_names() or w in last_names() or w in more_given or w in more_family
+
+
+def _plausible(w: str, lang: str) -> bool:
+    """Could be a word of a name: capitalised, not shouted, no stop word or greeting, no place, no role noun."""
+    return w[0].isupper() and not (w.isupper() and len(w) > 1) and w.casefold() not in language_stop_words(lang) \
+        and w.casefold() not in not_names() and w not in place_names() and not role_word(w, lang)
+
+
+def _evidence(w: str, lang: str) -> bool:
+    """A known name that is no frequent English word, or a word the record's language rarely uses."""
+    if english_frequency(w) >= FREQUENT:
+        return False
+    return _known(w) or (language_frequency(w, lang) or 0) < RARE
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 8):start].rstrip(" \t\"“«„(")
+    return not before.strip() or before.endswith((".", "!", "?", "\n", ":"))
+
+
+def _particle_ok(run: list[tuple[int, int, str]], i: int) -> bool:
+    """A particle belongs to the name after a given name or an initial ('Saif al Islam', 'J. de Vries') or before
+    a known family name; not an article after any word ('Bronson Arroyo des Reds')."""
+    if i == 0 or i + 1 >= len(run):
+        return False
+    before, after = run[i - 1][2], run[i + 1][2]
+    return before in given_names() or before in more_names()[0] or len(before) == 1 or after in last_names() \
+        or after in more_names()[1]
+
+
+def _judge(text: str, run: list[tuple[int, int, str]], lang: str) -> tuple[int, int] | None:
+    while run and (run[0][2] in PARTICLES or len(run[0][2]) > 1 and not _plausible(run[0][2], lang)):
+        run = run[1:]  # leading articles, prepositions, role nouns ('por Sia', 'dietro Villeneuve')
+    kept: list[tuple[int, int, str]] = []
+    for i, (a, b, w) in enumerate(run):  # the longest stretch of name words from there
+        if w in PARTICLES:
+            ok = _particle_ok(run, i)
+        elif len(w) == 1:
+            ok = w.isupper()  # an initial
+        elif kept and _ROMAN.fullmatch(w):
+            ok = True  # 'Pie XII'
+        else:
+            ok = _plausible(w, lang) and _evidence(w, lang)
+        if not ok:
+            break
+        kept.append((a, b, w))
+    while kept and kept[-1][2] in PARTICLES:
+        kept.pop()
+    words = [w for i, (_, _, w) in enumerate(kept) if len(w) > 1 and w not in PARTICLES
+             and not (i and _ROMAN.fullmatch(w))]
+    if not words:
+        return None
+    if len(words) == 1 and _sentence_start(text, kept[0][0]) and not _known(words[0]):
+        return None  # 'Riferendosi', 'Continuó': capitalised by their place
+    end = kept[-1][1]
+    if len(kept[-1][2]) == 1 and text[end:end + 1] == ".":
+        end += 1  # the initial's dot
+    return kept[0][0], end
