@@ -311,14 +311,15 @@ def token_stats(folder: Path, cache: Path, sample: int = 300) -> str:
 
 def template_cache(work: Path) -> Path:
     """A cache folder holding only the SmolLM2 tokenizer (curate/tokens.py: tokenizers/smollm2-135m-instruct),
-    copied from the user's cache, or built once from the GGUF package when that has none, and the int8 ONNX
-    embedding model (built once, ~10 s: a one-off per machine, not per run). Never embeddings.sqlite, pii.sqlite
+    copied from the user's cache, or built once from the GGUF package when that has none, and the embedding
+    models (the static one and the int8 ONNX one, built once, ~40 s: a one-off per machine, not per run). Never embeddings.sqlite, pii.sqlite
     or the smoke model."""
     tpl = work / "cache-template"
     rel = Path("tokenizers") / "smollm2-135m-instruct"
-    if (tpl / rel / "tokenizer.json").is_file() and (tpl / "models").is_dir():
+    if (tpl / rel / "tokenizer.json").is_file() and len(list((tpl / "models").glob("minilm-*"))) >= 2:
         return tpl
-    subprocess.run([sys.executable, "-c", "from curate.embeddings import load_model; load_model()"],
+    subprocess.run([sys.executable, "-c", "from curate.embeddings import load_model as m; m('minilm-static'); "
+                    "m('minilm')"],
                    env={**os.environ, **ENV, "CURATE_CACHE_DIR": str(tpl)}, check=True)
     user = os.environ.get("CURATE_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "curate")
     src = Path(user).expanduser() / rel

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -125,20 +128,37 @@ def _source_digest(folder: Path, recipe: str = RECIPE, libs: tuple[str, ...] = _
     return h.hexdigest()[:16]
 
 
+@contextmanager
+def _quiet_build() -> Iterator[None]:
+    """No load report, progress bar or hint from transformers and the quantiser while a model is built: curate says
+    what it is doing in its own words."""
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    verbosity, level = hf_logging.get_verbosity(), logging.getLogger().level
+    hf_logging.set_verbosity_error()  # the "LOAD REPORT" of MiniLM's unused position_ids buffer
+    hf_logging.disable_progress_bar()
+    logging.getLogger().setLevel(logging.ERROR)  # the quantiser logs a "consider pre-processing" hint on the root
+    try:
+        yield
+    finally:
+        logging.getLogger().setLevel(level)
+        hf_logging.set_verbosity(verbosity)
+
+
 def _export(source: Path, out: Path) -> None:
     """MiniLM -> ONNX (pooling and normalisation in the graph) -> int8 weights. Deterministic: the same source and
     library versions give the same bytes, so a rebuilt model gives bit-identical vectors."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import logging
     import warnings
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
-    bert = AutoModel.from_pretrained(str(source), attn_implementation="eager", local_files_only=True).eval()
+    with _quiet_build():
+        bert = AutoModel.from_pretrained(str(source), attn_implementation="eager", local_files_only=True).eval()
 
     class Pooled(torch.nn.Module):  # what sentence-transformers' Pooling(mean) + Normalize modules compute
         def __init__(self, m: torch.nn.Module):
@@ -154,25 +174,19 @@ def _export(source: Path, out: Path) -> None:
 
     fp32 = out / "fp32.onnx"
     example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantiser logs a "consider pre-processing" hint on the root logger
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches of the HF code
-            torch.onnx.export(Pooled(bert), example, str(fp32), dynamo=False, opset_version=17,
-                              input_names=["input_ids", "attention_mask"], output_names=["embedding"],
-                              dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                            "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}})
-            # Per-channel weights keep the mean cosine to fp32 at 0.992 on support chats (per-tensor: 0.954).
-            # reduce_range: 7-bit weights, so the u8 x s8 products cannot saturate the 16-bit sums of AVX2's
-            # VPMADDUBSW on CPUs without VNNI (same speed here; mean cosine 0.992 instead of 0.994). Only the MatMuls
-            # with constant weights are quantised; activations are quantised per batch at run time. (Quantising the
-            # word-piece table too saves 36 MB but took short sentences from cosine 0.986 to 0.977.)
-            quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul"], per_channel=True, reduce_range=True)
-    finally:
-        root.setLevel(level)
+    with _quiet_build(), warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches of the HF code
+        torch.onnx.export(Pooled(bert), example, str(fp32), dynamo=False, opset_version=17,
+                          input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}})
+        # Per-channel weights keep the mean cosine to fp32 at 0.992 on support chats (per-tensor: 0.954).
+        # reduce_range: 7-bit weights, so the u8 x s8 products cannot saturate the 16-bit sums of AVX2's
+        # VPMADDUBSW on CPUs without VNNI (same speed here; mean cosine 0.992 instead of 0.994). Only the MatMuls
+        # with constant weights are quantised; activations are quantised per batch at run time. (Quantising the
+        # word-piece table too saves 36 MB but took short sentences from cosine 0.986 to 0.977.)
+        quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul"], per_channel=True, reduce_range=True)
     fp32.unlink()
     shutil.copy(source / "tokenizer.json", out / "tokenizer.json")
 
@@ -254,25 +268,14 @@ def _distill(source: Path, out: Path) -> None:
     pieces run in fixed batches of equal length (no padding), PCA is an eigendecomposition, not a randomised solver,
     and the table is stored as float16."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import logging
-
-    from transformers.utils import logging as hf_logging
-
-    verbosity, level = hf_logging.get_verbosity(), logging.getLogger().level
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    logging.getLogger().setLevel(logging.ERROR)
-    try:
+    with _quiet_build():
         from model2vec.distill import distill, inference
 
-        bar, inference.tqdm = inference.tqdm, partial(tqdm, disable=True)  # its per-word-piece bar; curate prints its own
+        bar, inference.tqdm = inference.tqdm, partial(tqdm, disable=True)  # its per-word-piece bar
         try:
             distill(str(source), pca_dims=STATIC_DIM, sif_coefficient=1e-4, device="cpu").save_pretrained(str(out))
         finally:
             inference.tqdm = bar
-    finally:
-        logging.getLogger().setLevel(level)
-        hf_logging.set_verbosity(verbosity)
 
 
 class _StaticEncoder:
@@ -331,6 +334,23 @@ def encode(texts: Sequence[str], model: str, batch_size: int, max_tokens: int = 
     return load_model(model).encode(texts, batch_size, max_tokens)
 
 
+def _one_thread() -> None:
+    os.environ["OMP_NUM_THREADS"] = "1"
+    load_model.cache_clear()  # a session inherited through fork has lost its threads: build one here
+
+
+def _processes(name: str, fn: Callable[[Any], Any], parts: Sequence[Any]) -> Iterator[Any]:
+    """The int8 model's shards over one process per core, one thread each: its second thread added nothing (14 ms
+    a support chat with one thread or two, measured), a second process halves the wall time. Vectors are the same
+    bits with any thread count (measured), so this changes no result."""
+    workers = min(len(parts), _threads())
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        yield from in_process(name, fn, parts)
+        return
+    with mp.get_context("fork").Pool(workers, initializer=_one_thread) as pool:
+        yield from pool.imap(fn, parts)
+
+
 def dims(model: str) -> int:
     return STATIC_DIM if model == STATIC else DIM
 
@@ -351,6 +371,9 @@ def embed(texts: list[str], model: str = STATIC, batch_size: int = 64, cache: bo
     # runs (padding changes the last bits). The int8 and static models embed each text alone.
     parts = shards(sorted({k: t for k, t in zip(keys, texts)}.items()), SHARD)
     todo = [p for p in parts if any(k not in found for k, _ in p)]
+    if todo and mapper is in_process and model == FAST:
+        onnx_model_dir(model_path(model))  # built here once, not by each worker
+        mapper = _processes
     bar = tqdm(total=sum(len(p) for p in todo), desc="embed", unit="rec", disable=not progress or not todo)
     for part, vecs in zip(todo, mapper("embed", partial(encode, model=model, batch_size=batch_size,
                                                          max_tokens=max_tokens), [[t for _, t in p] for p in todo])):

@@ -111,6 +111,29 @@ def test_incremental_versions_dedup_against_earlier(exports, tmp_path):
     assert third.published == 13  # 10 re-read from batch1 + 3 new ones of batch2
 
 
+def test_embedding_model_change_recomputes_carried_vectors(exports, tmp_path):
+    """A version made with one embedding model, the next with another (a config change, or an upgrade that changed
+    the default): the carried vectors are recomputed, never compared across models (384 against 256 dims)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from curate.embeddings import backend_id
+
+    root = tmp_path / "versions"
+    cfg = load_config(src=exports)
+    old = cfg.model_copy(update={"semantic_dedup": cfg.semantic_dedup.model_copy(update={"model": "minilm"})})
+    run_incremental(exports, root, old, progress=False)
+    state = lambda v: root / v / "state"
+    assert json.loads((state("v0001") / "embeddings.json").read_text()) == {"backend": backend_id("minilm")}
+    batch2(exports)
+    second = run_incremental(exports, root, cfg, progress=False)
+    assert second.version == "v0002" and second.published == 15
+    assert json.loads((state("v0002") / "embeddings.json").read_text()) == {"backend": backend_id("minilm-static")}
+    vectors = [np.frombuffer(b, dtype=np.float32) for b in pq.read_table(state("v0002") / "index.parquet")
+               .column("embedding").to_pylist() if b]
+    assert len(vectors) == 15 and {len(v) for v in vectors} == {256}  # carried ones recomputed too
+
+
 def test_killed_run_leaves_last_version_intact(exports, tmp_path):
     root = tmp_path / "versions"
     run_incremental(exports, root, load_config(src=exports), progress=False)

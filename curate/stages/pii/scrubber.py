@@ -114,10 +114,14 @@ class Scrubber:
                 yield from ((pos, text, code, lang, doc) for (pos, text, code), doc in zip(group, docs))
                 continue
             chunks = [(pos, off, part) for pos, text, _ in group for off, part in self.ner_chunks(text)]
+            # Each distinct sentence run goes through NER once per shard: canned replies and greetings repeat across
+            # a helpdesk's chats (10k generated support chats: 30 % of them distinct in a shard of 200). A shard
+            # is always analysed whole, so what shares a batch is fixed by the shard, whatever the cache holds.
+            distinct = list(dict.fromkeys(part for _, _, part in chunks))
+            docs = dict(zip(distinct, self.nlp.nlp[lang].pipe(distinct, batch_size=self.cfg.batch_size)))
             parts: dict[int, list] = defaultdict(list)
-            for (pos, off, _), doc in zip(chunks, self.nlp.nlp[lang].pipe([c for _, _, c in chunks],
-                                                                        batch_size=self.cfg.batch_size)):
-                parts[pos].append((off, doc))
+            for pos, off, part in chunks:
+                parts[pos].append((off, docs[part]))
             for pos, text, code in group:
                 yield pos, text, code, lang, self.nlp.ner_doc(text, lang, parts[pos])
 
