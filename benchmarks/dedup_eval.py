@@ -532,7 +532,7 @@ def run_semdedup(texts: list[str], eps: float = 0.10) -> list[int]:
     import numpy as np
     from curate.stages.semantic.dedup import kmeans_labels
     from curate.embeddings import embed
-    vecs, _ = embed(texts)
+    vecs, _ = embed(texts, model="minilm")  # the anchor is SemDeDup with a transformer, as published
     labels = kmeans_labels(vecs, max(1, round(math.sqrt(len(texts) / 2))), 0)
     rep = list(range(len(texts)))
     for c in np.unique(labels):
