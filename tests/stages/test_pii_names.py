@@ -139,3 +139,23 @@ def test_ner_names_are_judged_in_the_records_own_language():
         "B. J. Tarrant", "Grégoire XVII", "Bronwen Ashdale"]
     # German is left to the stricter rules of resolve.py
     assert _rescued("Ein Bild von Tizianello aus Venedig.", "de", "von Tizianello") == []
+
+
+def test_germans_flat_word_list_is_no_dictionary_for_other_languages():
+    from curate.stages.pii.names import NameShapeRecognizer
+
+    # 'grausam' is a German word: in a Dutch record two unknown capitalised words are a name, in German not
+    nl = "Fenneke Grausam won bij haar debuut twee medailles op de lange afstanden."
+    de = "Fenneke Grausam gewann bei ihrem Debüt zwei Medaillen auf den langen Strecken."
+    assert [nl[r.start:r.end] for r in NameShapeRecognizer(supported_language="nl").analyze(nl, ["PERSON"])] == [
+        "Fenneke Grausam"]
+    assert NameShapeRecognizer(supported_language="de").analyze(de, ["PERSON"]) == []
+
+
+def test_a_given_name_then_a_surname_that_is_an_english_word(sc):
+    # 'Hunter' is a frequent English word, but in a Spanish sentence after a given name it is the family name
+    text = "La novela fue traducida por Asa Hunter y publicada en una pequeña editorial de la capital."
+    assert persons(sc, text, "es") == ["Asa Hunter"]
+    # not after a word that is an everyday word of the language, nor before a stop word
+    text = "La novela fue traducida por Rosa Hunter y Casa Hunter en una pequeña editorial de la capital."
+    assert "Casa Hunter" not in persons(sc, text, "es")

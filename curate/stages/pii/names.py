@@ -193,7 +193,7 @@ def _role_name_word(w: str, lang: str) -> bool:
         return False
     if lang == "de" and german_noun(w) and w not in given_names():
         return False
-    return name_like(w)
+    return name_like(w, lang)
 
 
 class NameShapeRecognizer(LocalRecognizer):
@@ -245,6 +245,7 @@ class NameShapeRecognizer(LocalRecognizer):
         given, family, common = given_names(), last_names(), common_words()
         own_stop = language_stop_words(self.supported_language)
         more_given, more_family = more_names()
+        lang = self.supported_language
         toks = [(m.start(), m.end(), m.group()) for m in self.TOKEN.finditer(text)]
         out = []
         for i, (a, b, w) in enumerate(toks):
@@ -260,7 +261,7 @@ class NameShapeRecognizer(LocalRecognizer):
                     out.append(self._result(a, b, 0.5))  # 'Ziya', 'Suat': outside English, where NER is borrowed
                 if i + 1 < len(toks) and toks[i + 1][2][0] in "IVX" and toks[i + 1][2] != "I" \
                         and self.REGNAL.fullmatch(toks[i + 1][2]) and \
-                        text[b:toks[i + 1][0]] == " " and (w in given or name_like(w)) and w not in place_names() \
+                        text[b:toks[i + 1][0]] == " " and (w in given or name_like(w, lang)) and w not in place_names() \
                         and not role_word(w, self.supported_language) and not (
                             self.supported_language == "de" and german_noun(w) and w not in given):
                     out.append(self._result(a, toks[i + 1][1], 0.6))  # 'Valentiniano II', 'Reinier III'
@@ -275,7 +276,10 @@ class NameShapeRecognizer(LocalRecognizer):
                         and not _company_follows(text, toks, pair[0]):
                     out.append(self._result(a, toks[pair[0]][1], 0.6))  # 'Matt Damon', 'Suat Mamat'
                     continue
-                if not (name_like(w) and name_like(last)) or role_word(w, self.supported_language) or (
+                if lang in ROLES and _given_then_surname(w, last, lang) and not _company_follows(text, toks, pair[0]):
+                    out.append(self._result(a, toks[pair[0]][1], 0.6))  # 'Kanye West', 'Billie Lourd'
+                    continue
+                if not (name_like(w, lang) and name_like(last, lang)) or role_word(w, lang) or (
                         self.supported_language == "de" and german_noun(w) and not dictionary_word(w)):
                     continue  # 'Stammtorhüter Florian', 'US-Präsident Lyndon': a role, not a given name
                 if last in family or last in given or pair[1]:
@@ -309,7 +313,7 @@ def _more_pair(w: str, last: str, lang: str) -> bool:
     English word, a stop word, a German noun that is no name), nor a role, nor a place."""
     given, either = _all_more()
     for word, names in ((w, given), (last, either)):
-        if word not in names and not name_like(word):
+        if word not in names and not name_like(word, lang):
             return False
         if english_frequency(word) >= FREQUENT or word.casefold() in common_words() or word in place_names() \
                 or role_word(word, lang) or (word.isupper() and len(word) > 1):
@@ -317,6 +321,32 @@ def _more_pair(w: str, last: str, lang: str) -> bool:
         if lang == "de" and german_noun(word) and not dictionary_word(word):
             return False
     return True
+
+
+def _rare_in(word: str, lang: str) -> bool:
+    """Rarely used in lower case by the record's language (German, whose list has no counts: in no dictionary)."""
+    if lang == "de":
+        return not dictionary_word(word)
+    freq = language_frequency(word, lang)
+    return freq is not None and freq < RARE
+
+
+RARE = 1000  # a word that the language's subtitles have fewer times than this (lower-cased) is rare in it
+
+
+def _given_then_surname(w: str, last: str, lang: str) -> bool:
+    """A given name the record's language hardly uses as a word, then a capitalised word that is a known family
+    name or just as rare in the language, though it may be an English word ('Kanye West', 'Asa Gray', 'Billie
+    Lourd' in a French, Spanish ... record). Outside English only: there these words are capitalised because they
+    are names; neither may be a stop word, greeting, place or role of the language (German: no noun either)."""
+    if (w not in given_names() and w not in more_names()[0]) or english_frequency(w) >= FREQUENT \
+            or not _rare_in(w, lang) or last.isupper():
+        return False
+    for word in (w, last):
+        if word.casefold() in language_stop_words(lang) or word.casefold() in not_names() or word in place_names() \
+                or role_word(word, lang) or (lang == "de" and german_noun(word) and word not in given_names()):
+            return False
+    return last in last_names() or last in more_names()[1] or _rare_in(last, lang)
 
 
 COMPANY = {"gmbh", "ag", "kg", "sarl", "sas", "sa", "ltd", "inc", "llc", "plc", "bv", "nv", "srl", "spa", "s.p.a",
@@ -461,14 +491,20 @@ def english_frequency(word: str) -> int:
     return _dictionaries()[0].get(word.lower(), 0)
 
 
-def dictionary_word(word: str) -> bool:
-    english, others = _dictionaries()[:2]
-    return word.lower() in english or word.lower() in others
+def dictionary_word(word: str, lang: str | None = None) -> bool:
+    """In one of the dictionaries. For a French, Spanish, Italian or Dutch record (`lang`), German's flat word list
+    does not count: it holds every word its source saw, names included ('wüst' and 'Wüst', 'Ries', 'Aristoteles'),
+    and German words are rare in those languages' running text."""
+    english, others, _, own = _dictionaries()
+    w = word.lower()
+    if lang in own:
+        return w in english or any(w in counts for counts in own.values())
+    return w in english or w in others
 
 
-def name_like(word: str) -> bool:
+def name_like(word: str, lang: str | None = None) -> bool:
     """A word that can be part of a name: a known name that is not a frequent English word, or a capitalised
-    word in no dictionary and no stop list."""
+    word in no dictionary and no stop list (dictionary_word(word, lang))."""
     if word.isupper() and len(word) > 1:  # 'SSID', 'JSON'; a shouted name is judged in title case
         word = word.title()
         if word not in given_names() and word not in last_names():
@@ -477,7 +513,7 @@ def name_like(word: str) -> bool:
         return False
     if word in given_names() or word in last_names():
         return english_frequency(word) < FREQUENT
-    return word[:1].isupper() and word.lower() not in stop_words() and not dictionary_word(word)
+    return word[:1].isupper() and word.lower() not in stop_words() and not dictionary_word(word, lang)
 
 
 @functools.cache

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import regex as re
 
-from curate.stages.pii.names import (FREQUENT, ROMAN, english_frequency, given_names, language_frequency,
-                                     language_stop_words, last_names, more_names, not_names, place_names, role_word)
+from curate.stages.pii.names import (FREQUENT, ROMAN, _rare_in, english_frequency, given_names, language_stop_words,
+                                     last_names, more_names, not_names, place_names, role_word)
 
 LANGUAGES = ("fr", "es", "it", "nl")
-RARE = 1000  # a word the language uses less often than this in lower case (subtitle counts) is rare in it
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _ROMAN = re.compile(ROMAN)
 _JOIN = re.compile(r"[ \t]{1,2}|\.[ \t]?|['’][ \t]?")  # between the words of one name ('B. B. King', "d' Este")
@@ -87,7 +86,7 @@ def _evidence(w: str, lang: str) -> bool:
     """A known name that is no frequent English word, or a word the record's language rarely uses."""
     if english_frequency(w) >= FREQUENT:
         return False
-    return _known(w) or (language_frequency(w, lang) or 0) < RARE
+    return _known(w) or _rare_in(w, lang)
 
 
 def _sentence_start(text: str, start: int) -> bool:
