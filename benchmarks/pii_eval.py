@@ -25,8 +25,9 @@ PER token is found when any predicted span covers it (a name scrubbed under anot
 ordinary word is an O-tagged token with a letter, and it is over-redacted when any span covers it. Goals: recall
 >= 0.95 and ordinary words scrubbed <= 1 % per language.
 --split also prints the two halves of each file: 'tune' (sentences 0, 2, 4, ...) and 'held-out' (1, 3, 5, ...).
-The name rules added for issue 17 (role nouns, German compounds, regnal numbers, name particles) were tuned by
-looking at errors on the tune half only; the held-out half is the figure to quote for them.
+The name rules added for issue 17 (role nouns, German compounds, regnal numbers, name particles; then NER names
+judged in the record's own language, names kept inside a rejected NER span, given name + English-word surname)
+were tuned by looking at errors on the tune half only; the held-out half is the figure to quote for them.
 
 Run:  .venv/bin/python benchmarks/pii_eval.py [--names-only] [--split]      (exit code is always 0)
 """

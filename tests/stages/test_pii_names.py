@@ -159,3 +159,19 @@ def test_a_given_name_then_a_surname_that_is_an_english_word(sc):
     # not after a word that is an everyday word of the language, nor before a stop word
     text = "La novela fue traducida por Rosa Hunter y Casa Hunter en una pequeña editorial de la capital."
     assert "Casa Hunter" not in persons(sc, text, "es")
+
+
+def test_greek_names_in_latin_letters():
+    from curate.stages.pii.names import greek_names
+
+    given, family = greek_names()
+    assert {"Sokrates", "Perikles", "Aristoteles"} <= given | family
+    # words of other languages, places and German nouns with inflected forms are left out
+    assert not {"Nike", "Elle", "Auge", "Tasse", "Demos"} & (given | family)
+
+
+def test_a_classical_name_alone_in_german(sc):
+    text = "In diesem Dialog lässt der Autor Perikles lange auf eine Antwort seiner Zuhörer warten."
+    assert "Perikles" in persons(sc, text, "de")
+    text = "Er hatte schon lange ein Auge auf die kleine Tasse im Schaufenster des Ladens geworfen."
+    assert persons(sc, text, "de") == []

@@ -246,6 +246,7 @@ class NameShapeRecognizer(LocalRecognizer):
         own_stop = language_stop_words(self.supported_language)
         more_given, more_family = more_names()
         lang = self.supported_language
+        greek = greek_names()[0] | greek_names()[1]
         toks = [(m.start(), m.end(), m.group()) for m in self.TOKEN.finditer(text)]
         out = []
         for i, (a, b, w) in enumerate(toks):
@@ -253,7 +254,7 @@ class NameShapeRecognizer(LocalRecognizer):
                 if text[b:b + 1] in ("–", "—") or text[a - 1:a] in ("–", "—"):
                     pass  # 'Bose–Einstein statistics', 'Michelson–Morley': a law or effect, not its namesakes
                 elif (w in given or w in family) and name_like(w) and not (
-                        self.supported_language == "de" and dictionary_word(w)) and w.casefold() not in own_stop:
+                        lang == "de" and dictionary_word(w) and w not in greek) and w.casefold() not in own_stop:
                     out.append(self._result(a, b, 0.5))  # not German nouns ('Kraft', 'Sturm'), not 'Una', 'Uno'
                 elif w in more_given and self.supported_language in ROLES and w.casefold() not in own_stop \
                         and _more_pair(w, w, self.supported_language) and not (
@@ -382,12 +383,41 @@ def _locale_names(locales: list[str], attrs: tuple[str, ...]) -> set[str]:
 
 @functools.cache
 def given_names() -> frozenset[str]:
-    return frozenset(_locale_names(_FAKER_LOCALES, ("first_names", "first_names_male", "first_names_female")))
+    return frozenset(_locale_names(_FAKER_LOCALES, ("first_names", "first_names_male", "first_names_female"))
+                     | greek_names()[0])
 
 
 @functools.cache
 def last_names() -> frozenset[str]:
-    return frozenset(_locale_names(_FAKER_LOCALES, ("last_names",)))
+    return frozenset(_locale_names(_FAKER_LOCALES, ("last_names",)) | greek_names()[1])
+
+
+@functools.cache
+def greek_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given, family) names of Faker's Greek locale in Latin letters ('Σωκράτης' -> 'Sokrates', 'Πλάτων' ->
+    'Platon', 'Αριστοτέλης' -> 'Aristoteles'): in Greek script they never match a European text, where the
+    classical ones are common. Not those that are words of English, French, Spanish, Italian or Dutch or places
+    ('Nike', 'Athena', 'Elle'), nor German words, which German's flat list has inflected too ('Auge' -> 'augen',
+    'Demos' -> 'demo'); the rest of German's list holds names ('platon'), which do not make a word a noun."""
+    from text_unidecode import unidecode
+
+    german, places = _german(), place_names()
+
+    def inflected(w: str) -> bool:
+        w = w.lower()
+        return any(w + e in german for e in ("e", "en", "n", "er", "ern", "es", "nen")) or (
+            w.endswith("s") and w[:-1] in german)
+
+    def latin(attrs: tuple[str, ...]) -> frozenset[str]:
+        out = set()
+        for n in _locale_names(["el_GR"], attrs):
+            w = unidecode(n)
+            if w.isalpha() and w[:1].isupper() and w[1:].islower() and len(w) > 2 and w not in places \
+                    and not dictionary_word(w, "nl") and not inflected(w):
+                out.add(w)
+        return frozenset(out)
+
+    return latin(("first_names", "first_names_male", "first_names_female")), latin(("last_names",))
 
 
 @functools.cache
