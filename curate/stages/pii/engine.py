@@ -24,7 +24,8 @@ from presidio_analyzer.predefined_recognizers import (  # noqa: E402
 
 import curate.stages.pii.context as ctx  # noqa: E402
 from curate.stages.pii.config import PiiConfig  # noqa: E402
-from curate.stages.pii.names import NameContextRecognizer, NameShapeRecognizer  # noqa: E402
+from curate.stages.pii.names import NameContextRecognizer  # noqa: E402
+from curate.stages.pii.names_ner import NameRecognizer  # noqa: E402
 from curate.stages.pii.recognizers import (  # noqa: E402
     AnyDomainEmailRecognizer, BirthDateRecognizer, CardRecognizer, ChAhvRecognizer, DeTaxIdContextRecognizer,
     EsNieCheckedRecognizer, EsDniRecognizer, EuVatRecognizer, FrNirRecognizer, GenericPhoneRecognizer, ItFiscalCodeStrictRecognizer, NlBsnRecognizer, PersonalUrlRecognizer,
@@ -127,7 +128,7 @@ def recognizers_for(cfg: PiiConfig, lang: str) -> list:
         SpacyRecognizer(supported_language=lang, supported_entities=ner_entities
                         + (["DATE_TIME"] if cfg.date_scope == "all" else [])),
         NameContextRecognizer(supported_language=lang),
-        NameShapeRecognizer(supported_language=lang),
+        NameRecognizer(supported_language=lang),
         StreetAddressRecognizer(supported_language=lang),
         AnyDomainEmailRecognizer(supported_language=lang),
         (UrlRecognizer if cfg.url_scope == "all" else PersonalUrlRecognizer)(supported_language=lang),

@@ -297,9 +297,13 @@ class NameShapeRecognizer(LocalRecognizer):
         for m in self.SPEAKER.finditer(text):
             if name_like(m.group(1)):
                 out.append(self._result(m.start(1), m.end(1), 0.5))
-        from curate.stages.pii.names_ner import ner_person_spans  # it imports this module
-        out += [self._result(a, b, 0.6) for a, b in ner_person_spans(text, nlp_artifacts, self.supported_language)]
+        out += [self._result(a, b, 0.6) for a, b in self.ner_names(text, nlp_artifacts)]
         return _beside_ner(EntityRecognizer.remove_duplicates(out), nlp_artifacts)
+
+    def ner_names(self, text: str, nlp_artifacts) -> list[tuple[int, int]]:
+        """Names inside the NER model's PERSON entities that pass a language's checks: none here; the recognizer
+        the engine registers (names_ner.NameRecognizer) adds them."""
+        return []
 
 
 @functools.cache

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import regex as re
 
-from curate.stages.pii.names import (FREQUENT, ROMAN, _rare_in, dictionary_word, english_frequency, german_noun,
-                                     given_names, language_stop_words, last_names, more_names, not_names, place_names,
-                                     role_word)
+from curate.stages.pii.names import (FREQUENT, ROMAN, NameShapeRecognizer, _rare_in, dictionary_word,
+                                     english_frequency, german_noun, given_names, language_stop_words, last_names,
+                                     more_names, not_names, place_names, role_word)
 
 LANGUAGES = ("fr", "es", "it", "nl")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -161,3 +161,11 @@ def _judge(text: str, run: list[tuple[int, int, str]], lang: str) -> tuple[int, 
     if len(kept[-1][2]) == 1 and text[end:end + 1] == ".":
         end += 1  # the initial's dot
     return kept[0][0], end
+
+
+class NameRecognizer(NameShapeRecognizer):
+    """Names by their shape, plus the NER model's PERSON entities judged by the checks above (what the engine
+    registers; its name stays NameShapeRecognizer)."""
+
+    def ner_names(self, text: str, nlp_artifacts) -> list[tuple[int, int]]:
+        return ner_person_spans(text, nlp_artifacts, self.supported_language)
