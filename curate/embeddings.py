@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -34,13 +33,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from curate.kvstore import KeyValueStore
-from curate.mapping import Mapper, in_process, shards
+from curate.mapping import Mapper, cores, forked, in_process, shards
 from curate.tokens import cache_dir
 
 STATIC, FAST, FP32 = "minilm-static", "minilm", "minilm-fp32"
@@ -222,13 +220,6 @@ def _built(final: Path, marker: str, build: Callable[[Path, Path], None], source
     return final
 
 
-def _threads() -> int:
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 class _OnnxEncoder:
     def __init__(self, source: Path):
         import onnxruntime as ort
@@ -239,7 +230,7 @@ class _OnnxEncoder:
         self.tokenizer.no_padding()
         so = ort.SessionOptions()
         # The thread count does not change the results (measured: bit-identical with 1 and 2 threads).
-        so.intra_op_num_threads, so.inter_op_num_threads = _threads(), 1
+        so.intra_op_num_threads, so.inter_op_num_threads = cores(), 1
         so.log_severity_level = 3
         # Idle threads sleep instead of spinning: measured 10% more texts per second, wall and CPU, on 2 shared cores.
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -335,20 +326,10 @@ def encode(texts: Sequence[str], model: str, batch_size: int, max_tokens: int = 
 
 
 def _one_thread() -> None:
+    """In a forked embedding worker: one onnxruntime thread (its second thread added nothing: 14 ms a support chat
+    with one or two, measured; a second process halves the wall time; vectors are the same bits either way)."""
     os.environ["OMP_NUM_THREADS"] = "1"
     load_model.cache_clear()  # a session inherited through fork has lost its threads: build one here
-
-
-def _processes(name: str, fn: Callable[[Any], Any], parts: Sequence[Any]) -> Iterator[Any]:
-    """The int8 model's shards over one process per core, one thread each: its second thread added nothing (14 ms
-    a support chat with one thread or two, measured), a second process halves the wall time. Vectors are the same
-    bits with any thread count (measured), so this changes no result."""
-    workers = min(len(parts), _threads())
-    if workers < 2 or "fork" not in mp.get_all_start_methods():
-        yield from in_process(name, fn, parts)
-        return
-    with mp.get_context("fork").Pool(workers, initializer=_one_thread) as pool:
-        yield from pool.imap(fn, parts)
 
 
 def dims(model: str) -> int:
@@ -373,7 +354,7 @@ def embed(texts: list[str], model: str = STATIC, batch_size: int = 64, cache: bo
     todo = [p for p in parts if any(k not in found for k, _ in p)]
     if todo and mapper is in_process and model == FAST:
         onnx_model_dir(model_path(model))  # built here once, not by each worker
-        mapper = _processes
+        mapper = partial(forked, initializer=_one_thread)
     bar = tqdm(total=sum(len(p) for p in todo), desc="embed", unit="rec", disable=not progress or not todo)
     for part, vecs in zip(todo, mapper("embed", partial(encode, model=model, batch_size=batch_size,
                                                          max_tokens=max_tokens), [[t for _, t in p] for p in todo])):

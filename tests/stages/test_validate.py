@@ -1,6 +1,7 @@
 """Validation: kind schemas agree with the models, every rule fails and passes, output schemas, $ref safety."""
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,14 @@ def test_identity_placeholders_flagged_and_foundry_clean(shared_data):
     assert Counter(r.reason.split(" at ")[0] for r in identity.rejected) == {"placeholder": 85}
     foundry = _validate_shared(shared_data / "openai-format-foundry")
     assert foundry.rejected == [] and foundry.stats["records_in"] == 430
+
+
+def test_token_counts_match_the_transformers_tokenizer():
+    """Counting goes through `tokenizers` alone (no transformers or torch in a run that does not train); it must
+    give the word pieces the transformers wrapper gives, on every kind of the sample exports."""
+    from curate.tokens import count_tokens, load_tokenizer, rendered_text
+
+    records = ingest(Path(__file__).parents[2] / "sample_data", Config(), progress=False).kept
+    wrapper = load_tokenizer("smollm2")
+    expected = [len(wrapper(rendered_text(r), add_special_tokens=False)["input_ids"]) for r in records]
+    assert len({r.kind for r in records}) >= 4 and count_tokens(records) == expected

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from curate.stages.validate.config import ValidateConfig
 from curate.stages.ingest.repair import REPAIRS
-from curate.mapping import Mapper, in_process, shards
+from curate.mapping import Mapper, forked, in_process, shards
 from curate.stage import counts as stage_counts
 from curate.records import Message, Record, Reject, StageResult
 from curate.stages.validate.schemas import kind_validator, load_user_schema
@@ -178,7 +178,7 @@ class OutputChecks:
         return out
 
 
-SHARD = 2_000
+SHARD = 1_000
 
 
 def record_findings(records: Sequence[Record], cfg: ValidateConfig, base_dir: Path) -> list[tuple[list[Finding], int | None]]:
@@ -210,6 +210,8 @@ def validate(records: list[Record], cfg: ValidateConfig, base_dir: Path = Path("
              mapper: Mapper = in_process) -> StageResult:
     severity = {rule: cfg.severity.get(rule, default) for rule, (default, _) in RULES.items()}
     OutputChecks(cfg, base_dir)  # a broken user schema stops the run here, before any shard is sent out
+    if mapper is in_process:  # CPU-bound schema checks and tokenising: one process per core
+        mapper = forked
     per_record = [fc for part in mapper(STAGE, partial(record_findings, cfg=cfg, base_dir=base_dir),
                                         shards(records, SHARD)) for fc in part]
     findings = [f for f, _ in per_record]
