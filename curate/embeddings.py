@@ -6,8 +6,9 @@ Backends, chosen by `[semantic_dedup] model`:
                  text's vector is the normalised mean of its word pieces' rows (the whole text, no truncation).
                  Built once from the installed model package at first use under `cache_dir()/models/` (about 30 s).
                  No transformer runs per text, so it is not cached: a lookup would cost more than the arithmetic.
-                 Measured on 10,000 generated support chats (benchmarks/embed.py): see the README. On the labelled
-                 dedup benchmark (benchmarks/dedup_eval.py) it beat the int8 transformer: test F1 0.948 vs 0.936.
+                 Speed against the other backends and plain sentence-transformers: benchmarks/embed.py. On the
+                 labelled dedup benchmark (benchmarks/dedup_eval.py) it beat the int8 transformer: test F1 0.948
+                 against 0.936 (calibration split 0.939 against 0.946).
   "minilm"       all-MiniLM-L6-v2 exported to ONNX with mean pooling and L2 normalisation inside the
                  graph, its weight matrices quantised to int8 per output channel (7-bit range; onnxruntime
                  dynamic quantisation, MatMul only), run with onnxruntime. Built once from the installed model
