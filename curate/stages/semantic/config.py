@@ -27,8 +27,8 @@ class SemanticDedupConfig(Section):
                              "20 loses fewer records than 0 or 10: 6 against 8)")
     clusters: int | None = Field(default=None, ge=1, description="k-means clusters; default sqrt(n/2), at least 1")
     model: str = Field(default="minilm-static", description="'minilm-static' (a static model distilled from the "
-                       "shipped all-MiniLM-L6-v2 with model2vec, built once under the cache folder; dedup benchmark "
-                       "test F1 0.948, at a small fraction of the transformer's cost), 'minilm' (the transformer, "
+                       "shipped all-MiniLM-L6-v2 by model2vec's recipe, built once under the cache folder; dedup "
+                       "benchmark test F1 0.947, at a small fraction of the transformer's cost), 'minilm' (the transformer, "
                        "int8 ONNX via onnxruntime, test F1 0.936), 'minilm-fp32' (the transformer through "
                        "sentence-transformers, fp32) or a local sentence-transformers folder")
     batch_size: int = Field(default=64, ge=1, description="texts per encode batch of the fp32 model (the int8 model "
