@@ -40,12 +40,13 @@ def cores() -> int:
 
 
 def forked(name: str, fn: Callable[[Any], Any], parts: Sequence[Any],
-           initializer: Callable[[], None] | None = None) -> Iterator[Any]:
-    """One forked process per core, results in shard order: the single-machine form of a cluster for CPU-bound
-    shards. Children inherit the function and the shards, so nothing is pickled on the way in (records are costly to
-    pickle); only results come back. Without fork, or with one core or one shard, it is `in_process`."""
+           initializer: Callable[[], None] | None = None, workers: int | None = None) -> Iterator[Any]:
+    """One forked process per core (at most `workers`), results in shard order: the single-machine form of a
+    cluster for CPU-bound shards. Children inherit the function and the shards, so nothing is pickled on the way in
+    (records are costly to pickle; loaded models are shared copy-on-write); only results come back. Without fork,
+    or with one core, one worker or one shard, it is `in_process`."""
     global _INHERITED
-    workers = min(len(parts), cores())
+    workers = min(len(parts), cores(), workers or cores())
     if workers < 2 or "fork" not in mp.get_all_start_methods() or _INHERITED is not None:
         yield from in_process(name, fn, parts)
         return

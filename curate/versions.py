@@ -174,9 +174,10 @@ def write_state(folder: Path, records: list[Record], stages: list[tuple[str, Sta
     old_rows = prior.index if prior else {}
     ids = [r.id for r in records]
     vectors = new.get("embedding", {})  # carried records' too (recomputed when the model changed)
-    rows = [old_rows.get(i) or (new.get("exact", {}).get(i), _bytes(new.get("minhash", {}).get(i)), None)
-            for i in ids]
-    rows = [(r[0], r[1], _bytes(vectors[i]) if i in vectors else r[2]) for i, r in zip(ids, rows)]
+    rows = []
+    for i in ids:
+        exact, sig, vec = old_rows.get(i) or (new.get("exact", {}).get(i), _bytes(new.get("minhash", {}).get(i)), None)
+        rows.append((exact, sig, _bytes(vectors[i]) if i in vectors else vec))
     table = pa.table({"id": ids, "exact": [r[0] for r in rows], "minhash": pa.array([r[1] for r in rows], pa.binary()),
                       "embedding": pa.array([r[2] for r in rows], pa.binary())})
     pq.write_table(table, state / "index.parquet")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import multiprocessing as mp
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from curate.kvstore import KeyValueStore
-from curate.mapping import Mapper, in_process
+from curate.mapping import Mapper, forked, in_process
 from curate.records import Record, Reject, StageResult
 from curate.stage import counts
 from curate.stages.pii.config import NAME as STAGE, PiiConfig
@@ -48,14 +48,6 @@ def detection_version() -> str:
     return h.hexdigest()[:16]
 
 # ---- running it ---------------------------------------------------------------------------------------------------
-_FORKED: tuple[Scrubber, bytes | None] | None = None  # what forked workers inherit (memory only)
-
-
-def _forked_work(chunk: list[tuple[int, list[str]]]) -> list[Outcome]:
-    sc, key = _FORKED
-    return sc.process(chunk, key)
-
-
 def process_chunk(chunk: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None) -> list[Outcome]:
     """One shard on a cluster worker: the scrubber is built once per worker process."""
     return scrubber(cfg).process(chunk, key)
@@ -99,7 +91,6 @@ def _from_cache(index: int, v: dict[str, Any]) -> Outcome:
 
 def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, progress: bool,
          mapper: Mapper = in_process, counts: Counter | None = None):
-    global _FORKED
     bar = tqdm(total=len(items), desc="pii", unit="rec", disable=not progress)
     cache = OutcomeCache(cache_dir() / "pii.sqlite", cfg, key) if cfg.cache else None
     keys = {idx: cache.key(texts) for idx, texts in items} if cache else {}
@@ -115,17 +106,12 @@ def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, 
         if idx not in todo:
             yield _from_cache(idx, cached[keys[idx]])
     bar.update(len(items) - len(todo))
-    workers = min(cfg.n_process, len(chunks), os.cpu_count() or 1)
-    if mapper is not in_process:  # a cluster: shards go to its workers
+    if not chunks:
+        results: Iterator[list[Outcome]] = iter(())  # all cached: no models to load
+    elif mapper is not in_process:  # a cluster: shards go to its workers
         results = mapper(STAGE, partial(process_chunk, cfg=cfg, key=key), chunks)
-    elif workers > 1 and "fork" in mp.get_all_start_methods():
-        sc = scrubber(cfg)  # built before forking: workers share the loaded models copy-on-write
-        _FORKED = (sc, key)
-        pool = mp.get_context("fork").Pool(workers)
-        results = pool.imap(_forked_work, chunks)
-    else:
-        sc = scrubber(cfg)
-        results = (sc.process(chunk, key) for chunk in chunks)
+    else:  # built before forking: the workers share the loaded models copy-on-write
+        results = forked(STAGE, partial(scrubber(cfg).process, key=key), chunks, workers=cfg.n_process)
     try:
         for outs in results:
             if cache:  # written per chunk: an interrupted run keeps what it finished
@@ -133,10 +119,7 @@ def _run(items: list[tuple[int, list[str]]], cfg: PiiConfig, key: bytes | None, 
             bar.update(len(outs))
             yield from outs
     finally:
-        if _FORKED is not None:
-            pool.close()
-            pool.join()
-            _FORKED = None
+        getattr(results, "close", lambda: None)()  # a stopped run stops its workers now
     bar.close()
 
 
